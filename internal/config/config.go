@@ -1,0 +1,85 @@
+// Package config holds tok's typed configuration. It is filled once at the
+// edge (internal/cli, with viper) and passed down; nothing here reads files
+// or the environment by itself.
+package config
+
+import (
+	"strings"
+	"time"
+)
+
+// Flow names accepted in `flow:`.
+const (
+	FlowAuto              = "auto"
+	FlowBrowser           = "browser"
+	FlowDevice            = "device"
+	FlowClientCredentials = "client_credentials"
+)
+
+// Config is the whole configuration after file, environment and flags have
+// been merged.
+type Config struct {
+	// File is the config file that was read, "" when there was none.
+	File string
+	// StateDir holds locks, the login index, discovery cache and the file
+	// store.
+	StateDir string
+	// Store is "keyring" or "file".
+	Store string
+	// FilePlaintext allows the file store to write without a passphrase.
+	FilePlaintext bool
+	// Passphrase for the file store; empty when not given.
+	Passphrase string
+	// MinTTL is the default --min-ttl.
+	MinTTL time.Duration
+	// ClientMetadataURL is a Client ID Metadata Document URL for MCP
+	// servers that accept one.
+	ClientMetadataURL string
+	// Providers as written in the config file or the environment, before
+	// presets are merged in. Keys are provider names.
+	Providers map[string]Provider
+	// Verbose turns on the redacted HTTP trace on stderr.
+	Verbose bool
+}
+
+// Provider is one authorization server profile. Every field is optional in
+// the file; presets and the environment fill the rest.
+type Provider struct {
+	Name          string            `mapstructure:"-"`
+	Issuer        string            `mapstructure:"issuer"`
+	AuthURL       string            `mapstructure:"auth_url"`
+	TokenURL      string            `mapstructure:"token_url"`
+	DeviceAuthURL string            `mapstructure:"device_auth_url"`
+	RevocationURL string            `mapstructure:"revocation_url"`
+	ClientID      string            `mapstructure:"client_id"`
+	ClientSecret  string            `mapstructure:"client_secret"`
+	Scopes        []string          `mapstructure:"scopes"`
+	Flow          string            `mapstructure:"flow"`
+	RedirectPort  int               `mapstructure:"redirect_port"`
+	Env           []string          `mapstructure:"env"`
+	AuthParams    map[string]string `mapstructure:"auth_params"`
+	// Tenant is used by presets whose endpoints contain a tenant
+	// (microsoft).
+	Tenant string `mapstructure:"tenant"`
+	// MCP is the URL of an MCP server this provider stands for.
+	MCP string `mapstructure:"mcp"`
+	// Resource replaces the RFC 8707 resource parameter; "-" omits it.
+	Resource string `mapstructure:"resource"`
+}
+
+// EnvName returns the provider name as used in TOK_<P>_* variables:
+// upper-cased, every non-alphanumeric replaced by '_'.
+func EnvName(provider string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(provider) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune('_')
+		}
+	}
+	return b.String()
+}
+
+// DefaultEnv is the variable `tok exec` sets for a provider with no `env`.
+func DefaultEnv(provider string) string { return EnvName(provider) + "_TOKEN" }

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// RecordVersion is the version of the stored token record written by this
+// build. A record with a higher version is refused rather than misread.
+const RecordVersion = 1
+
+// Record is what tok keeps for one login. It holds secrets: it lives only in
+// a Backend (keyring or encrypted file), never in the index.
+type Record struct {
+	Version      int       `json:"version"`
+	AccessToken  string    `json:"access_token"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	IDToken      string    `json:"id_token,omitempty"`
+	TokenType    string    `json:"token_type,omitempty"`
+	Expiry       time.Time `json:"expiry,omitempty"`
+	Scopes       []string  `json:"scopes,omitempty"`
+	ObtainedAt   time.Time `json:"obtained_at"`
+	// Issuer and ClientID tie the login to the registration that obtained
+	// it, so a changed config is noticed instead of sending a refresh token
+	// to the wrong server.
+	Issuer   string `json:"issuer,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+}
+
+// Marshal encodes r as the current record version.
+func (r *Record) Marshal() ([]byte, error) {
+	c := *r
+	c.Version = RecordVersion
+	return json.Marshal(&c)
+}
+
+// ErrCorrupt marks a stored record that cannot be read. Its text never
+// includes the stored bytes.
+var ErrCorrupt = fmt.Errorf("stored token record is unreadable")
+
+// UnmarshalRecord decodes a stored record, refusing unknown versions and
+// records without an access or refresh token.
+func UnmarshalRecord(b []byte) (*Record, error) {
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, ErrCorrupt
+	}
+	if r.Version < 1 {
+		return nil, ErrCorrupt
+	}
+	if r.Version > RecordVersion {
+		return nil, fmt.Errorf("stored token record has version %d, newer than this tok understands (%d): upgrade tok", r.Version, RecordVersion)
+	}
+	if r.AccessToken == "" && r.RefreshToken == "" {
+		return nil, ErrCorrupt
+	}
+	return &r, nil
+}
+
+// Refreshable reports whether the record can be renewed without a person.
+func (r *Record) Refreshable() bool { return r.RefreshToken != "" }
+
+// TTL is how long the access token has left at now. A token with no expiry
+// is treated as never expiring (GitHub OAuth app tokens, for example).
+func (r *Record) TTL(now time.Time) time.Duration {
+	if r.Expiry.IsZero() {
+		return time.Duration(1<<63 - 1)
+	}
+	return r.Expiry.Sub(now)
+}
