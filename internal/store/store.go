@@ -6,6 +6,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
 )
 
 // ErrNotFound is returned by a Backend for a key that holds nothing.
@@ -19,7 +21,105 @@ var ErrNotFound = errors.New("not found")
 type Backend interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 	Set(ctx context.Context, key string, value []byte) error
+	// Delete of an absent key is not an error.
 	Delete(ctx context.Context, key string) error
 	// Name is "keyring" or "file", for messages.
 	Name() string
+}
+
+// FileDir is where the file backend keeps its files inside the state dir.
+func FileDir(stateDir string) string { return filepath.Join(stateDir, "secrets") }
+
+// Store keeps login records in a Backend and mirrors each login's
+// non-secret facts in an Index for status.
+type Store struct {
+	backend Backend
+	index   *Index
+}
+
+// New returns a Store on b. idx may be nil, for a store without an index.
+func New(b Backend, idx *Index) *Store { return &Store{backend: b, index: idx} }
+
+// Backend returns the backend the store writes to.
+func (s *Store) Backend() Backend { return s.backend }
+
+// TokenKey is the backend key of a login's record. Keys stay plain
+// strings; backends escape them as they need.
+func TokenKey(provider, account string) string { return "token:" + provider + ":" + account }
+
+// Load returns the record of a login: ErrNotFound when there is none,
+// ErrCorrupt (or a version error) when it cannot be read. No error carries
+// the stored bytes.
+func (s *Store) Load(ctx context.Context, provider, account string) (*Record, error) {
+	b, err := s.backend.Get(ctx, TokenKey(provider, account))
+	if err != nil {
+		return nil, err
+	}
+	r, err := UnmarshalRecord(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%s: %w", provider, account, err)
+	}
+	return r, nil
+}
+
+// Save stores r, then its index entry. The record goes first: an entry
+// without a record shows up in status as a login to redo, while a record
+// without an entry would be invisible.
+func (s *Store) Save(ctx context.Context, provider, account string, r *Record) error {
+	b, err := r.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := s.backend.Set(ctx, TokenKey(provider, account), b); err != nil {
+		return err
+	}
+	if s.index == nil {
+		return nil
+	}
+	return s.index.Put(entryOf(provider, account, r, s.backend.Name()))
+}
+
+func entryOf(provider, account string, r *Record, store string) Entry {
+	return Entry{
+		Provider: provider, Account: account, Scopes: r.Scopes, Expiry: r.Expiry,
+		Refreshable: r.Refreshable(), ObtainedAt: r.ObtainedAt, Issuer: r.Issuer, Store: store,
+	}
+}
+
+// Remove forgets a login: record, then index entry. Absent is not an error.
+func (s *Store) Remove(ctx context.Context, provider, account string) error {
+	if err := s.RemoveRaw(ctx, TokenKey(provider, account)); err != nil {
+		return err
+	}
+	if s.index == nil {
+		return nil
+	}
+	return s.index.Delete(provider, account)
+}
+
+// List returns the indexed logins, sorted by provider then account.
+func (s *Store) List() ([]Entry, error) {
+	if s.index == nil {
+		return nil, nil
+	}
+	return s.index.List()
+}
+
+// LoadRaw returns another secret blob, such as a client registration
+// ("registration:" + issuer), or ErrNotFound.
+func (s *Store) LoadRaw(ctx context.Context, key string) ([]byte, error) {
+	return s.backend.Get(ctx, key)
+}
+
+// SaveRaw stores a secret blob under key.
+func (s *Store) SaveRaw(ctx context.Context, key string, value []byte) error {
+	return s.backend.Set(ctx, key, value)
+}
+
+// RemoveRaw deletes a secret blob. Absent is not an error.
+func (s *Store) RemoveRaw(ctx context.Context, key string) error {
+	if err := s.backend.Delete(ctx, key); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
 }

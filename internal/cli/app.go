@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pkg/browser"
+
+	"github.com/tok-cli/tok/internal/config"
+	"github.com/tok-cli/tok/internal/provider"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// App holds every side effect a command may have, so tests can replace
+// them: stdio, environment, clock, HTTP, browser and the token store.
+type App struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	LookupEnv      func(string) (string, bool)
+	Now            func() time.Time
+	HTTP           *http.Client
+	// OpenBrowser opens url for the user; its output must not reach
+	// stdout.
+	OpenBrowser func(url string) error
+	// Backend, when set, replaces the store the config asks for.
+	Backend store.Backend
+
+	// Filled by the root command before any verb runs.
+	ConfigFlag string
+	Verbose    bool
+	cfg        *config.Config
+}
+
+// NewApp returns an App wired to the real world.
+func NewApp(stdin io.Reader, stdout, stderr io.Writer) *App {
+	a := &App{
+		Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		LookupEnv: os.LookupEnv,
+		Now:       time.Now,
+		HTTP:      &http.Client{Timeout: 30 * time.Second},
+	}
+	a.OpenBrowser = a.openBrowser
+	return a
+}
+
+func (a *App) getenv(k string) string { v, _ := a.LookupEnv(k); return v }
+
+// openBrowser runs TOK_BROWSER, then BROWSER, with the URL as last
+// argument, else the system opener. Their output goes to stderr: stdout is
+// for data only.
+func (a *App) openBrowser(url string) error {
+	for _, name := range []string{"TOK_BROWSER", "BROWSER"} {
+		if cmdline := strings.Fields(a.getenv(name)); len(cmdline) > 0 {
+			cmd := exec.Command(cmdline[0], append(cmdline[1:], url)...)
+			cmd.Stdout, cmd.Stderr = a.Stderr, a.Stderr
+			if err := cmd.Start(); err != nil {
+				return err
+			}
+			go cmd.Wait()
+			return nil
+		}
+	}
+	browser.Stdout, browser.Stderr = a.Stderr, a.Stderr
+	return browser.OpenURL(url)
+}
+
+// manager builds the token manager for the loaded config.
+func (a *App) manager() (*token.Manager, *store.Store, error) {
+	st, err := a.store()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &token.Manager{
+		Store:    st,
+		Locks:    &token.Locker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Notice: a.Stderr},
+		Discover: a.discoverer(),
+		HTTP:     a.httpClient(),
+		Now:      a.Now,
+	}, st, nil
+}
+
+func (a *App) discoverer() *provider.Discoverer {
+	return &provider.Discoverer{HTTP: a.httpClient(), CacheDir: filepath.Join(a.cfg.StateDir, "discovery"), Now: a.Now}
+}
+
+func (a *App) httpClient() *http.Client {
+	if !a.Verbose {
+		return a.HTTP
+	}
+	return traced(a.HTTP, a.Stderr)
+}
+
+func (a *App) store() (*store.Store, error) {
+	idx := &store.Index{Dir: filepath.Join(a.cfg.StateDir, "logins")}
+	if a.Backend != nil {
+		return store.New(a.Backend, idx), nil
+	}
+	switch a.cfg.Store {
+	case "", "keyring":
+		return store.New(store.NewKeyring("tok", 5*time.Second), idx), nil
+	case "file":
+		return store.New(store.NewFile(filepath.Join(a.cfg.StateDir, "tokens"), a.cfg.Passphrase, a.cfg.FilePlaintext), idx), nil
+	}
+	return nil, tokerr.New(tokerr.Usage, "unknown store %q: use keyring or file", a.cfg.Store)
+}
+
+// resolve parses a target and resolves its provider.
+func (a *App) resolve(ctx context.Context, arg string) (token.Target, *provider.Provider, error) {
+	t, err := token.ParseTarget(arg)
+	if err != nil {
+		return t, nil, err
+	}
+	if t.URL != "" {
+		return a.resolveURL(ctx, t)
+	}
+	p, err := provider.Resolve(a.cfg, t.Provider, a.LookupEnv)
+	return t, p, err
+}
+
+// resolveURL finds the provider that stands for an MCP server URL.
+func (a *App) resolveURL(_ context.Context, t token.Target) (token.Target, *provider.Provider, error) {
+	for _, name := range provider.Names(a.cfg) {
+		p, err := provider.Resolve(a.cfg, name, a.LookupEnv)
+		if err == nil && p.MCP != "" && sameURL(p.MCP, t.URL) {
+			t.Provider = name
+			return t, p, nil
+		}
+	}
+	return t, nil, tokerr.New(tokerr.Usage, "no provider is configured for %s", t.URL).
+		WithHint("add a provider with mcp: %s to the config file", t.URL)
+}
+
+func sameURL(a, b string) bool {
+	return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
+}

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+
+	"github.com/tok-cli/tok/internal/config"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// loadConfig reads the config file, TOK_* variables and flags once, with
+// viper, into the typed config passed down to everything else.
+func (a *App) loadConfig() (*config.Config, error) {
+	v := viper.New()
+	file, explicit := a.configFile()
+	cfg := &config.Config{Providers: map[string]config.Provider{}, Verbose: a.Verbose}
+	if file != "" {
+		v.SetConfigFile(file)
+		if ext := strings.TrimPrefix(filepath.Ext(file), "."); ext == "" || ext == "yml" {
+			v.SetConfigType("yaml")
+		}
+		err := v.ReadInConfig()
+		var missing *os.PathError
+		switch {
+		case err == nil:
+			cfg.File = file
+		case errors.As(err, &missing) && !explicit:
+			// No config file is fine: presets and TOK_* may be enough.
+		case errors.As(err, &missing):
+			return nil, tokerr.New(tokerr.Usage, "config file %s does not exist", file)
+		default:
+			return nil, tokerr.New(tokerr.Usage, "config file %s: %s", file, oneLine(err.Error()))
+		}
+	}
+	for key, env := range map[string]string{"store": "TOK_STORE", "min_ttl": "TOK_MIN_TTL", "passphrase": "TOK_PASSPHRASE"} {
+		if val, ok := a.LookupEnv(env); ok && val != "" {
+			v.Set(key, val)
+		}
+	}
+	cfg.Store = v.GetString("store")
+	cfg.FilePlaintext = v.GetBool("file_plaintext")
+	cfg.Passphrase = v.GetString("passphrase")
+	cfg.ClientMetadataURL = v.GetString("client_metadata_url")
+	cfg.StateDir = a.stateDir()
+	ttl, err := parseTTL(v.GetString("min_ttl"))
+	if err != nil {
+		return nil, err
+	}
+	cfg.MinTTL = ttl
+	if err := decodeProviders(v, cfg, file); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (a *App) configFile() (string, bool) {
+	if a.ConfigFlag != "" {
+		return a.ConfigFlag, true
+	}
+	if f := a.getenv("TOK_CONFIG"); f != "" {
+		return f, true
+	}
+	dir := a.getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", false
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "tok", "config.yaml"), false
+}
+
+func (a *App) stateDir() string {
+	if d := a.getenv("TOK_STATE_DIR"); d != "" {
+		return d
+	}
+	dir := a.getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "tok")
+}
+
+func parseTTL(s string) (time.Duration, error) {
+	if s == "" {
+		return 60 * time.Second, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, tokerr.New(tokerr.Usage, "min_ttl %q is not a duration like 60s or 5m", s)
+	}
+	return d, nil
+}
+
+// decodeProviders fills cfg.Providers, refusing keys tok does not know so
+// that a typo does not silently change what tok does.
+func decodeProviders(v *viper.Viper, cfg *config.Config, file string) error {
+	raw := map[string]config.Provider{}
+	err := v.UnmarshalKey("providers", &raw, func(dc *mapstructure.DecoderConfig) {
+		dc.ErrorUnused = true
+		dc.WeaklyTypedInput = true
+	})
+	if err != nil {
+		return tokerr.New(tokerr.Usage, "config file %s: providers: %s", file, oneLine(err.Error()))
+	}
+	for name, p := range raw {
+		p.Name = name
+		cfg.Providers[name] = p
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/config"
+	"github.com/tok-cli/tok/internal/flow"
+	"github.com/tok-cli/tok/internal/provider"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+type loginOptions struct {
+	Target    string
+	Browser   bool
+	Device    bool
+	NoBrowser bool
+	Scopes    []string
+	Timeout   time.Duration
+}
+
+func newLoginCmd(a *App) *cobra.Command {
+	opts := &loginOptions{}
+	cmd := &cobra.Command{
+		Use:               "login TARGET",
+		Short:             "Log in with a consent flow and store the token",
+		Args:              usageArgs(1, "a TARGET (PROVIDER[:ACCOUNT] or an MCP server URL)"),
+		ValidArgsFunction: completeTargets(a),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Target = args[0]
+			if opts.Browser && opts.Device {
+				return tokerr.New(tokerr.Usage, "--browser and --device exclude each other")
+			}
+			if opts.Timeout <= 0 {
+				return tokerr.New(tokerr.Usage, "--timeout must be positive")
+			}
+			return runLogin(cmd.Context(), a, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.Browser, "browser", false, "use the browser flow (authorization code with PKCE)")
+	f.BoolVar(&opts.Device, "device", false, "use the device flow (a code to enter on another device)")
+	f.BoolVar(&opts.NoBrowser, "no-browser", false, "print the URL instead of opening a browser")
+	f.StringArrayVar(&opts.Scopes, "scope", nil, "add a scope to the configured ones (repeatable)")
+	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up when the login is not completed in this time")
+	return cmd
+}
+
+func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
+	t, p, err := a.resolve(ctx, opts.Target)
+	if err != nil {
+		return err
+	}
+	if err := p.RequireClientID(); err != nil {
+		return err
+	}
+	md, err := a.discoverer().Endpoints(ctx, p)
+	if err != nil {
+		return err
+	}
+	m, st, err := a.manager()
+	if err != nil {
+		return err
+	}
+	scopes := mergeScopes(p.Scopes, opts.Scopes)
+	fctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	tok, err := a.runFlow(fctx, p, md, scopes, opts)
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return tokerr.New(tokerr.Failure, "login to %s timed out after %s", t, opts.Timeout).WithHint("run tok login %s again, or give it more time with --timeout", t)
+		}
+		return err
+	}
+	if err := token.CheckToken(tok); err != nil {
+		return err
+	}
+	rec := token.RecordFrom(tok, scopes, a.Now())
+	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
+	unlock, err := m.Locks.Lock(ctx, t.Key())
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := st.Save(ctx, t.Provider, t.Account, rec); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stderr, "tok: logged in to %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	return nil
+}
+
+func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Metadata, scopes []string, opts *loginOptions) (*oauth2.Token, error) {
+	req := flow.Request{
+		OAuth:        *token.OAuthConfig(p, md, scopes),
+		Issuer:       md.Issuer,
+		RequireIss:   md.IssParameterSupported,
+		AuthParams:   p.AuthParams,
+		RedirectPort: p.RedirectPort,
+		NoBrowser:    opts.NoBrowser,
+		Stdin:        a.Stdin,
+		Stderr:       a.Stderr,
+		HTTPClient:   a.httpClient(),
+	}
+	if res := token.Resource(p); res != "" {
+		req.AuthParams = withParam(req.AuthParams, "resource", res)
+		req.TokenParams = map[string]string{"resource": res}
+	}
+	if !opts.NoBrowser {
+		req.OpenBrowser = a.OpenBrowser
+	}
+	switch kind := a.chooseFlow(p, md, opts); kind {
+	case config.FlowClientCredentials:
+		return token.ClientCredentials(context.WithValue(ctx, oauth2.HTTPClient, req.HTTPClient), p, md)
+	case config.FlowDevice:
+		return flow.Device(ctx, req)
+	default:
+		return flow.Browser(ctx, req)
+	}
+}
+
+// mergeScopes appends extra to base without duplicates.
+func mergeScopes(base, extra []string) []string {
+	out := slices.Clone(base)
+	for _, s := range extra {
+		for _, f := range strings.Fields(s) {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+func withParam(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for key, val := range m {
+		out[key] = val
+	}
+	return out
+}
+
+func scopeList(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, " ")
+}
+
+func lifetime(rec *store.Record, now time.Time) string {
+	if rec.Expiry.IsZero() {
+		return "does not expire"
+	}
+	refresh := "no refresh token"
+	if rec.Refreshable() {
+		refresh = "refreshable"
+	}
+	return fmt.Sprintf("expires in %s, %s", rec.Expiry.Sub(now).Round(time.Second), refresh)
+}

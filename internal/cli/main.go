@@ -1,0 +1,88 @@
+// Package cli is tok's command line: one file per verb. Each cobra RunE
+// parses and validates, then calls a run function that does the work with
+// the dependencies in App.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// Main runs tok with args and returns the process exit status. It is the
+// one place that prints errors.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := NewApp(stdin, stdout, stderr)
+	return app.Run(ctx, args)
+}
+
+// Run executes one command line with a's dependencies.
+func (a *App) Run(ctx context.Context, args []string) int {
+	root := newRoot(a)
+	root.SetArgs(args)
+	root.SetIn(a.Stdin)
+	root.SetOut(a.Stdout)
+	root.SetErr(a.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	if ctx.Err() != nil && !errors.Is(err, errChildExit) {
+		fmt.Fprintln(a.Stderr, "tok: interrupted")
+		return int(tokerr.Interrupted)
+	}
+	var ce *childExit
+	if errors.As(err, &ce) {
+		return ce.code
+	}
+	err = classifyCobra(err)
+	// SPEC.md: one line, with the command that fixes it where there is one.
+	line := oneLine(err.Error())
+	if hint := tokerr.HintOf(err); hint != "" {
+		line += "; " + hint
+	}
+	fmt.Fprintf(a.Stderr, "tok: %s\n", line)
+	return tokerr.ExitCode(err)
+}
+
+// classifyCobra turns cobra's own argument errors into usage errors.
+func classifyCobra(err error) error {
+	var te *tokerr.Error
+	if errors.As(err, &te) {
+		return err
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "invalid argument", "flag needs an argument", "accepts ", "requires at least", "requires at most", "required flag", "invalid argument"} {
+		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
+			return &tokerr.Error{Code: tokerr.Usage, Err: err, Hint: "run: tok --help"}
+		}
+	}
+	return err
+}
+
+// oneLine keeps an error to the single line SPEC.md promises.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		rest := strings.TrimSpace(s[i+1:])
+		s = s[:i]
+		// cobra puts "Did you mean this?" suggestions on later lines.
+		if strings.HasPrefix(rest, "Did you mean this?") {
+			s += " (did you mean " + strings.TrimSpace(strings.TrimPrefix(rest, "Did you mean this?")) + "?)"
+		}
+	}
+	return s
+}
+
+// errChildExit marks the exit of an exec'd child, whose status becomes
+// tok's own.
+var errChildExit = errors.New("child exited")
+
+type childExit struct{ code int }
+
+func (c *childExit) Error() string { return fmt.Sprintf("command exited with status %d", c.code) }
+func (c *childExit) Unwrap() error { return errChildExit }

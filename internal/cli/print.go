@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+type printOptions struct {
+	Target string
+	Format string
+	MinTTL time.Duration
+	minSet bool
+}
+
+func newPrintCmd(a *App) *cobra.Command {
+	opts := &printOptions{}
+	cmd := &cobra.Command{
+		Use:               "print TARGET",
+		Aliases:           []string{"token"},
+		Short:             "Print a fresh access token on stdout",
+		Args:              usageArgs(1, "a TARGET (PROVIDER[:ACCOUNT] or an MCP server URL)"),
+		ValidArgsFunction: completeTargets(a),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Target = args[0]
+			opts.minSet = cmd.Flags().Changed("min-ttl")
+			switch opts.Format {
+			case "token", "header", "json":
+			default:
+				return tokerr.New(tokerr.Usage, "unknown format %q: use token, header or json", opts.Format)
+			}
+			return runPrint(cmd.Context(), a, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "token", "output: token, header or json")
+	cmd.Flags().DurationVar(&opts.MinTTL, "min-ttl", 60*time.Second, "refresh first when the token has less than this left (env TOK_MIN_TTL)")
+	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"token", "header", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runPrint(ctx context.Context, a *App, opts *printOptions) error {
+	minTTL := a.cfg.MinTTL
+	if opts.minSet {
+		minTTL = opts.MinTTL
+	}
+	t, rec, err := a.fresh(ctx, opts.Target, minTTL)
+	if err != nil {
+		return err
+	}
+	return writeToken(a.Stdout, opts.Format, t, rec, a.Now())
+}
+
+// fresh resolves a target and returns its token with minTTL left.
+func (a *App) fresh(ctx context.Context, arg string, minTTL time.Duration) (token.Target, *store.Record, error) {
+	t, p, err := a.resolve(ctx, arg)
+	if err != nil {
+		return t, nil, err
+	}
+	m, _, err := a.manager()
+	if err != nil {
+		return t, nil, err
+	}
+	rec, err := m.Fresh(ctx, t, p, minTTL)
+	return t, rec, err
+}
+
+// tokenDoc is the `print --format json` document, also served by
+// `exec --serve`.
+type tokenDoc struct {
+	AccessToken string    `json:"access_token"`
+	TokenType   string    `json:"token_type"`
+	Expiry      time.Time `json:"expiry,omitzero"`
+	ExpiresIn   int64     `json:"expires_in,omitempty"`
+	Scopes      []string  `json:"scopes"`
+	Provider    string    `json:"provider"`
+	Account     string    `json:"account"`
+}
+
+func newTokenDoc(t token.Target, rec *store.Record, now time.Time) tokenDoc {
+	doc := tokenDoc{
+		AccessToken: rec.AccessToken, TokenType: "Bearer", Scopes: rec.Scopes,
+		Provider: t.Provider, Account: t.Account,
+	}
+	if doc.Scopes == nil {
+		doc.Scopes = []string{}
+	}
+	if !rec.Expiry.IsZero() {
+		doc.Expiry = rec.Expiry.UTC()
+		doc.ExpiresIn = max(int64(rec.Expiry.Sub(now).Seconds()), 0)
+	}
+	return doc
+}
+
+func writeToken(w io.Writer, format string, t token.Target, rec *store.Record, now time.Time) error {
+	var err error
+	switch format {
+	case "header":
+		_, err = fmt.Fprintf(w, "Authorization: Bearer %s\n", rec.AccessToken)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(newTokenDoc(t, rec, now))
+	default:
+		_, err = fmt.Fprintln(w, rec.AccessToken)
+	}
+	return err
+}

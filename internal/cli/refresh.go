@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func newRefreshCmd(a *App) *cobra.Command {
+	return &cobra.Command{
+		Use:               "refresh TARGET",
+		Short:             "Refresh a login's token now",
+		Args:              usageArgs(1, "a TARGET"),
+		ValidArgsFunction: completeTargets(a),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRefresh(cmd.Context(), a, args[0])
+		},
+	}
+}
+
+func runRefresh(ctx context.Context, a *App, arg string) error {
+	t, p, err := a.resolve(ctx, arg)
+	if err != nil {
+		return err
+	}
+	m, _, err := a.manager()
+	if err != nil {
+		return err
+	}
+	rec, err := m.Refresh(ctx, t, p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stderr, "tok: refreshed %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	return nil
+}

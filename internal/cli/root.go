@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+func newRoot(a *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tok",
+		Short: "OAuth 2.0 tokens for scripts, agents and CI, without passwords",
+		Long: `tok logs you in to an OAuth provider once, keeps the tokens in the OS keyring,
+and hands fresh access tokens to scripts, agents and CI jobs.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// Commands that need no config (completion, version) skip loading.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Annotations["config"] == "none" {
+				return nil
+			}
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			a.cfg = cfg
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVar(&a.ConfigFlag, "config", "", "config file (default $XDG_CONFIG_HOME/tok/config.yaml, env TOK_CONFIG)")
+	root.PersistentFlags().BoolVarP(&a.Verbose, "verbose", "v", false, "log HTTP requests on stderr (secrets are never logged)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &tokerr.Error{Code: tokerr.Usage, Err: err, Hint: "run: tok --help"}
+	})
+	root.AddCommand(
+		newLoginCmd(a), newPrintCmd(a), newExecCmd(a), newStatusCmd(a),
+		newRefreshCmd(a), newLogoutCmd(a), newProvidersCmd(a),
+		newCompletionCmd(), newVersionCmd(),
+	)
+	return root
+}
+
+// usageArgs is cobra.ExactArgs with a usage exit status.
+func usageArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return tokerr.New(tokerr.Usage, "%s needs %s", cmd.CommandPath(), what).WithHint("usage: %s", cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// completeTargets offers provider names and stored logins.
+func completeTargets(a *App) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		cfg, err := a.loadConfig()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		a.cfg = cfg
+		return a.targetNames(), cobra.ShellCompDirectiveNoFileComp
+	}
+}

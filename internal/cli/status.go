@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+type statusOptions struct {
+	Target string
+	JSON   bool
+}
+
+func newStatusCmd(a *App) *cobra.Command {
+	opts := &statusOptions{}
+	cmd := &cobra.Command{
+		Use:               "status [TARGET]",
+		Short:             "List stored logins (never a token)",
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeTargets(a),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Target = args[0]
+			}
+			return runStatus(cmd.Context(), a, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON for scripts")
+	return cmd
+}
+
+// statusEntry is one login as `status --json` prints it.
+type statusEntry struct {
+	Provider    string     `json:"provider"`
+	Account     string     `json:"account"`
+	Target      string     `json:"target"`
+	Scopes      []string   `json:"scopes"`
+	Expiry      *time.Time `json:"expiry"`
+	ExpiresIn   *int64     `json:"expires_in"`
+	Refreshable bool       `json:"refreshable"`
+	ObtainedAt  time.Time  `json:"obtained_at"`
+	Store       string     `json:"store,omitempty"`
+}
+
+// runStatus reads only the non-secret index: no keyring prompt, no token.
+func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
+	idx := &store.Index{Dir: a.indexDir()}
+	entries, err := idx.List()
+	if err != nil {
+		return fmt.Errorf("cannot read the login index: %w", err)
+	}
+	if opts.Target != "" {
+		t, _, err := a.resolve(ctx, opts.Target)
+		if err != nil {
+			return err
+		}
+		entries = filterEntries(entries, t)
+		if len(entries) == 0 {
+			return tokerr.LoginNeededFor(t.String(), fmt.Errorf("nothing stored"))
+		}
+	}
+	out := make([]statusEntry, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, newStatusEntry(e, a.Now()))
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(a.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if len(out) == 0 {
+		fmt.Fprintln(a.Stderr, "tok: no logins yet: run tok login PROVIDER")
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tSCOPES\tEXPIRES\tREFRESH")
+	for _, e := range out {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Target, scopeList(e.Scopes), relExpiry(e, a.Now()), yesNo(e.Refreshable))
+	}
+	return tw.Flush()
+}
+
+func filterEntries(in []store.Entry, t token.Target) []store.Entry {
+	var out []store.Entry
+	for _, e := range in {
+		if e.Provider == t.Provider && e.Account == t.Account {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func newStatusEntry(e store.Entry, now time.Time) statusEntry {
+	t := token.Target{Provider: e.Provider, Account: e.Account}
+	s := statusEntry{
+		Provider: e.Provider, Account: e.Account, Target: t.String(), Scopes: e.Scopes,
+		Refreshable: e.Refreshable, ObtainedAt: e.ObtainedAt, Store: e.Store,
+	}
+	if s.Scopes == nil {
+		s.Scopes = []string{}
+	}
+	if !e.Expiry.IsZero() {
+		exp := e.Expiry.UTC()
+		in := int64(e.Expiry.Sub(now).Seconds())
+		s.Expiry, s.ExpiresIn = &exp, &in
+	}
+	return s
+}
+
+func relExpiry(e statusEntry, now time.Time) string {
+	if e.Expiry == nil {
+		return "never"
+	}
+	d := e.Expiry.Sub(now).Round(time.Second)
+	if d <= 0 {
+		return "expired " + strings.TrimPrefix((-d).String(), "-") + " ago"
+	}
+	return "in " + d.String()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

@@ -1,0 +1,133 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// doneGrace is how long the listener stays up after a successful callback so
+// the browser can follow the redirect to the success page.
+const doneGrace = 3 * time.Second
+
+// Browser runs the authorization code flow with PKCE (RFC 7636, S256) and a
+// random state, receiving the code on a loopback redirect URI (RFC 8252 §7.3)
+// or, with NoBrowser, from a redirect URL pasted on Stdin.
+func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
+	if r.OAuth.Endpoint.AuthURL == "" || r.OAuth.Endpoint.TokenURL == "" {
+		return nil, errors.New("provider has no authorization or token endpoint for the browser flow")
+	}
+	authOpts, err := paramOptions("auth_params", r.AuthParams, reservedAuthParams)
+	if err != nil {
+		return nil, err
+	}
+	tokenOpts, err := paramOptions("token_params", r.TokenParams, reservedTokenParams)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := listenLoopback(r.RedirectPort)
+	if err != nil {
+		return nil, err
+	}
+	host := ln.Addr().String() // 127.0.0.1:PORT
+	conf := r.OAuth
+	conf.RedirectURL = "http://" + host + "/callback"
+
+	verifier := oauth2.GenerateVerifier()
+	state := oauth2.GenerateVerifier() // 32 random bytes, base64url
+	authURL := conf.AuthCodeURL(state, append([]oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}, authOpts...)...)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cb := newCallback(state, r.Issuer, r.RequireIss, host)
+	srv := &http.Server{
+		Handler:           cb.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	go srv.Serve(ln)
+	defer shutdown(srv)
+
+	announce(&r, authURL)
+	if r.NoBrowser && r.Stdin != nil {
+		go cb.readPasted(ctx, r.Stdin, r.stderr())
+	}
+
+	var got outcome
+	select {
+	case <-ctx.Done():
+		cb.finish(ctx.Err())
+		return nil, fmt.Errorf("login did not finish: %w", ctx.Err())
+	case got = <-cb.result:
+	}
+	if got.err != nil {
+		cb.finish(got.err)
+		return nil, got.err
+	}
+	tok, err := conf.Exchange(r.httpContext(ctx), got.code,
+		append([]oauth2.AuthCodeOption{oauth2.VerifierOption(verifier)}, tokenOpts...)...)
+	if err != nil {
+		err = TokenEndpointError(err)
+	} else {
+		err = CheckBearer(tok)
+	}
+	cb.finish(err)
+	if err != nil {
+		return nil, err
+	}
+	if got.viaBrowser {
+		cb.waitDone(ctx, doneGrace)
+	}
+	return tok, nil
+}
+
+func listenLoopback(port int) (net.Listener, error) {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case err == nil:
+		return ln, nil
+	case port != 0 && errors.Is(err, syscall.EADDRINUSE):
+		e := &tokerr.Error{Code: tokerr.Failure, Msg: fmt.Sprintf("redirect port %d is in use", port), Err: err}
+		return nil, e.WithHint("stop what holds port %d, or set redirect_port: 0 to use any free port if the provider allows it", port)
+	default:
+		return nil, fmt.Errorf("cannot listen for the login redirect on %s: %w", addr, err)
+	}
+}
+
+func announce(r *Request, authURL string) {
+	w := r.stderr()
+	if r.NoBrowser {
+		fmt.Fprintf(w, "%s\n", authURL)
+		if r.Stdin != nil {
+			fmt.Fprintln(w, "If your browser cannot reach this machine, paste the address it ends on here.")
+		}
+		return
+	}
+	fmt.Fprintf(w, "Opening your browser to log in. If it does not open, visit:\n  %s\n", authURL)
+	if r.OpenBrowser == nil {
+		return
+	}
+	if err := r.OpenBrowser(authURL); err != nil {
+		fmt.Fprintf(w, "tok: warning: could not open a browser: %s\n", clean(err.Error(), 200))
+	}
+}
+
+func shutdown(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if srv.Shutdown(ctx) != nil {
+		srv.Close()
+	}
+}

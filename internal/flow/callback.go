@@ -1,0 +1,129 @@
+package flow
+
+import (
+	"bufio"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// outcome ends the wait for the redirect: a code to exchange or an error.
+type outcome struct {
+	code       string
+	err        error
+	viaBrowser bool // arrived on the listener, so a browser will follow /done
+}
+
+// callback validates redirects to http://127.0.0.1:PORT/callback, whether
+// they arrive over HTTP or are pasted on stdin.
+type callback struct {
+	state, issuer string
+	requireIss    bool
+	host          string
+
+	once   sync.Once
+	result chan outcome // the first redirect that ends the flow
+
+	finishOnce sync.Once
+	finished   chan struct{} // closed once the flow knows how it ended
+	flowErr    error         // how it ended; read only after finished is closed
+
+	doneOnce sync.Once
+	done     chan struct{} // closed when the browser fetched the success page
+}
+
+func newCallback(state, issuer string, requireIss bool, host string) *callback {
+	return &callback{state: state, issuer: issuer, requireIss: requireIss, host: host,
+		result: make(chan outcome, 1), finished: make(chan struct{}), done: make(chan struct{})}
+}
+
+// judge checks a redirect's query. A non-nil refusal means "not for us, keep
+// waiting"; otherwise the outcome ends the flow.
+func (c *callback) judge(q url.Values) (o outcome, refusal error) {
+	state := q.Get("state")
+	if state == "" {
+		return o, errors.New("the redirect carries no state")
+	}
+	if subtle.ConstantTimeCompare([]byte(state), []byte(c.state)) != 1 {
+		return o, errors.New("the redirect's state does not belong to this login")
+	}
+	// RFC 9207 §2.4: compare iss to the expected issuer by simple string
+	// comparison; a mismatch means the response may come from another
+	// authorization server (mix-up attack), so the whole login is refused.
+	if iss, ok := q["iss"]; ok {
+		if c.issuer != "" && (len(iss) != 1 || iss[0] != c.issuer) {
+			o.err = fmt.Errorf("the login redirect names issuer %q, not %q: refused as a possible mix-up attack (RFC 9207)",
+				clean(q.Get("iss"), 100), c.issuer)
+			return o, nil
+		}
+	} else if c.requireIss {
+		o.err = errors.New("the login redirect has no iss parameter although the provider promises one: refused as a possible mix-up attack (RFC 9207)")
+		return o, nil
+	}
+	// RFC 6749 §4.1.2.1: the provider's error response.
+	if code := q.Get("error"); code != "" {
+		msg := "provider refused the login: " + clean(code, 64)
+		if d := clean(q.Get("error_description"), maxDescription); d != "" {
+			msg += " (" + d + ")"
+		}
+		o.err = errors.New(msg)
+		return o, nil
+	}
+	if o.code = q.Get("code"); o.code == "" {
+		o.err = errors.New("the login redirect carries neither a code nor an error")
+	}
+	return o, nil
+}
+
+// deliver hands o to the flow; only the first outcome counts.
+func (c *callback) deliver(o outcome) (won bool) {
+	c.once.Do(func() { c.result <- o; won = true })
+	return won
+}
+
+func (c *callback) finish(err error) {
+	c.finishOnce.Do(func() { c.flowErr = err; close(c.finished) })
+}
+
+// waitDone gives the browser a moment to fetch the success page before the
+// listener goes away.
+func (c *callback) waitDone(ctx context.Context, grace time.Duration) {
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-c.done:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// readPasted accepts redirect URLs pasted on stdin, for a browser on another
+// machine that cannot reach the loopback listener.
+func (c *callback) readPasted(ctx context.Context, in io.Reader, stderr io.Writer) {
+	sc := bufio.NewScanner(in)
+	for sc.Scan() && ctx.Err() == nil {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		u, err := url.Parse(line)
+		if err != nil || u.Scheme != "http" || u.Host != c.host || u.Path != "/callback" {
+			fmt.Fprintf(stderr, "tok: warning: that is not the redirect address; paste the whole http://%s/callback?... address from the browser\n", c.host)
+			continue
+		}
+		o, refusal := c.judge(u.Query())
+		if refusal != nil {
+			fmt.Fprintf(stderr, "tok: warning: ignoring the pasted address: %v\n", refusal)
+			continue
+		}
+		if !c.deliver(o) {
+			return
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+const (
+	defaultInterval   = 5 * time.Second  // RFC 8628 §3.2: "clients MUST use 5 as the default"
+	slowDownStep      = 5 * time.Second  // RFC 8628 §3.5
+	maxNetworkBackoff = 60 * time.Second // cap on the doubling after connection failures
+	maxNetworkErrors  = 6                // consecutive failures before giving up
+)
+
+// Authorization-endpoint-only parameters that make no sense on a device
+// authorization request (RFC 8628 §3.1).
+var browserOnlyParams = map[string]bool{
+	"prompt": true, "display": true, "response_mode": true, "nonce": true,
+	"login_hint": true, "max_age": true, "ui_locales": true, "access_type": true,
+}
+
+var (
+	errDeviceDenied  = errors.New("login was denied at the provider")
+	errDeviceExpired = errors.New("the device code expired before it was approved: run tok login again")
+)
+
+// Device runs the device authorization grant (RFC 8628): it asks for a user
+// code, shows it on Stderr and polls the token endpoint until the user has
+// approved or refused it, or the code expires.
+func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
+	if r.OAuth.Endpoint.DeviceAuthURL == "" {
+		return nil, errors.New("provider has no device authorization endpoint: use the browser flow (--browser)")
+	}
+	var authParams map[string]string
+	for k, v := range r.AuthParams {
+		if !browserOnlyParams[strings.ToLower(k)] {
+			if authParams == nil {
+				authParams = map[string]string{}
+			}
+			authParams[k] = v
+		}
+	}
+	authOpts, err := paramOptions("auth_params", authParams, reservedAuthParams)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := paramOptions("token_params", r.TokenParams, reservedTokenParams); err != nil {
+		return nil, err
+	}
+	da, err := r.OAuth.DeviceAuth(r.httpContext(ctx), authOpts...)
+	if err != nil {
+		return nil, endpointError("device authorization endpoint", err)
+	}
+	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
+		return nil, errors.New("device authorization endpoint returned no device_code, user_code or verification_uri")
+	}
+	w := r.stderr()
+	fmt.Fprintf(w, "To log in, visit %s and enter the code: %s\n", clean(da.VerificationURI, 500), clean(da.UserCode, 64))
+	if da.VerificationURIComplete != "" {
+		fmt.Fprintf(w, "Or open: %s\n", clean(da.VerificationURIComplete, 500))
+	}
+	tok, err := pollDevice(ctx, &r, da)
+	if err != nil {
+		return nil, err
+	}
+	return tok, CheckBearer(tok)
+}
+
+// pollDevice implements the client side of RFC 8628 §3.5 by hand, because
+// oauth2.Config.DeviceAccessToken ends on the first connection failure and
+// sleeps on the wall clock. It waits the interval before every request, adds
+// 5 seconds on slow_down, and, as §3.5 recommends after connection timeouts,
+// doubles its wait after each network failure.
+func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) (*oauth2.Token, error) {
+	now, sleep := r.clock(), r.sleeper()
+	interval := defaultInterval
+	if da.Interval > 0 && da.Interval < 3600 {
+		interval = time.Duration(da.Interval) * time.Second
+	}
+	var deadline time.Time
+	if !da.Expiry.IsZero() {
+		deadline = now().Add(time.Until(da.Expiry))
+	}
+	wait, failures := interval, 0
+	for {
+		if err := sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("login did not finish: %w", err)
+		}
+		if !deadline.IsZero() && !now().Before(deadline) {
+			return nil, errDeviceExpired
+		}
+		tok, err := pollOnce(ctx, r, da.DeviceCode)
+		if err == nil {
+			return tok, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("login did not finish: %w", ctx.Err())
+		}
+		var te *transportError
+		if errors.As(err, &te) {
+			failures++
+			if failures >= maxNetworkErrors {
+				return nil, fmt.Errorf("cannot reach the token endpoint: %w", err)
+			}
+			wait = min(interval<<failures, maxNetworkBackoff)
+			continue
+		}
+		failures, wait = 0, interval
+		var re *oauth2.RetrieveError
+		if !errors.As(err, &re) {
+			return nil, TokenEndpointError(err)
+		}
+		switch re.ErrorCode {
+		case "authorization_pending":
+		case "slow_down":
+			interval += slowDownStep
+			wait = interval
+		case "access_denied":
+			return nil, errDeviceDenied
+		case "expired_token":
+			return nil, errDeviceExpired
+		default:
+			return nil, TokenEndpointError(err)
+		}
+	}
+}

@@ -1,0 +1,102 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"strings"
+
+	"golang.org/x/oauth2"
+)
+
+// maxDescription bounds how much of a provider's error_description reaches
+// the terminal.
+const maxDescription = 200
+
+// EndpointError is a refusal or an unreadable answer from an OAuth endpoint.
+// Its message never carries the response body, only the RFC 6749 §5.2 error
+// code and a cleaned, shortened description.
+type EndpointError struct {
+	Endpoint    string // "token endpoint", "device authorization endpoint"
+	Code        string // RFC 6749 §5.2 error code; "" when the body was not an OAuth error
+	Description string // cleaned error_description
+	Status      int    // HTTP status, 0 when unknown
+	ContentType string // media type of the response, "" when unknown
+	err         error
+}
+
+func (e *EndpointError) Error() string {
+	if e.Code != "" {
+		s := e.Endpoint + " refused the request: " + e.Code
+		if e.Description != "" {
+			s += " (" + e.Description + ")"
+		}
+		return s
+	}
+	var detail []string
+	if e.Status != 0 {
+		detail = append(detail, fmt.Sprintf("HTTP %d", e.Status))
+	}
+	if e.ContentType != "" {
+		detail = append(detail, e.ContentType)
+	}
+	if len(detail) == 0 {
+		return e.Endpoint + " returned an unexpected response"
+	}
+	return e.Endpoint + " returned an unexpected response (" + strings.Join(detail, ", ") + ")"
+}
+
+// Unwrap gives callers the *oauth2.RetrieveError, e.g. to spot invalid_grant.
+func (e *EndpointError) Unwrap() error { return e.err }
+
+// TokenEndpointError reshapes an error from an oauth2 token request into one
+// that is safe to print. Use it for refreshes too.
+func TokenEndpointError(err error) error { return endpointError("token endpoint", err) }
+
+func endpointError(endpoint string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		e := &EndpointError{Endpoint: endpoint, err: re,
+			Code:        clean(re.ErrorCode, 64),
+			Description: clean(re.ErrorDescription, maxDescription)}
+		if re.Response != nil {
+			e.Status = re.Response.StatusCode
+			e.ContentType, _, _ = mime.ParseMediaType(re.Response.Header.Get("Content-Type"))
+			e.ContentType = clean(e.ContentType, 64)
+		}
+		return e
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "missing access_token"):
+		return errNoAccessToken(endpoint)
+	case strings.HasPrefix(msg, "oauth2: cannot parse"), strings.HasPrefix(msg, "oauth2: cannot fetch"),
+		strings.HasPrefix(msg, "oauth2: cannot auth device"), strings.HasPrefix(msg, "unmarshal"):
+		// x/oauth2 quotes parser errors that can hold bytes of the body.
+		return &EndpointError{Endpoint: endpoint}
+	}
+	return fmt.Errorf("%s request failed: %w", endpoint, err)
+}
+
+func errNoAccessToken(endpoint string) error {
+	return fmt.Errorf("%s returned no access_token", endpoint)
+}
+
+// CheckBearer refuses tokens tok cannot use: tok only sends Bearer tokens
+// (RFC 6750), and an empty token_type is read as Bearer, as x/oauth2 does.
+func CheckBearer(t *oauth2.Token) error {
+	if t == nil || t.AccessToken == "" {
+		return errNoAccessToken("token endpoint")
+	}
+	if t.TokenType != "" && !strings.EqualFold(t.TokenType, "bearer") {
+		return fmt.Errorf("token endpoint returned token_type %s, tok only handles Bearer", clean(t.TokenType, 40))
+	}
+	return nil
+}

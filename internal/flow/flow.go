@@ -1,0 +1,126 @@
+// Package flow runs tok's consent flows: the authorization code flow with
+// PKCE in a browser, the device authorization grant, and client credentials.
+// It leans on golang.org/x/oauth2 and writes by hand only what that lacks.
+package flow
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/oauth2"
+)
+
+// Request is everything a consent flow needs. The zero values of the
+// optional fields mean "don't": no browser opener, no stdin, no extra
+// parameters.
+type Request struct {
+	OAuth        oauth2.Config          // ClientID, ClientSecret, Endpoint, Scopes; Browser sets RedirectURL
+	Issuer       string                 // expected RFC 9207 iss on the callback ("" = don't check its value)
+	RequireIss   bool                   // refuse a callback without iss
+	AuthParams   map[string]string      // extra authorization request parameters
+	TokenParams  map[string]string      // extra token request parameters (exchange and device polling)
+	RedirectPort int                    // 0 = any free port on 127.0.0.1
+	NoBrowser    bool                   // print the URL only; accept a pasted redirect URL on Stdin
+	OpenBrowser  func(url string) error // nil = don't open
+	Stdin        io.Reader              // pasted redirect URLs (may be nil)
+	Stderr       io.Writer              // all human output
+	HTTPClient   *http.Client           // token endpoint calls
+
+	// Test seams: a clock and a context-aware sleep for the device flow.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+func (r *Request) stderr() io.Writer {
+	if r.Stderr == nil {
+		return io.Discard
+	}
+	return r.Stderr
+}
+
+func (r *Request) clock() func() time.Time {
+	if r.now == nil {
+		return time.Now
+	}
+	return r.now
+}
+
+func (r *Request) sleeper() func(context.Context, time.Duration) error {
+	if r.sleep == nil {
+		return sleepCtx
+	}
+	return r.sleep
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// httpContext makes oauth2 use r.HTTPClient for its requests.
+func (r *Request) httpContext(ctx context.Context) context.Context {
+	if r.HTTPClient == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, oauth2.HTTPClient, r.HTTPClient)
+}
+
+func (r *Request) httpClient() *http.Client {
+	if r.HTTPClient == nil {
+		return http.DefaultClient
+	}
+	return r.HTTPClient
+}
+
+// Parameters the flows set themselves; letting configuration override them
+// would undo PKCE, state or the redirect URI check.
+var (
+	reservedAuthParams = []string{"response_type", "client_id", "redirect_uri", "state",
+		"code_challenge", "code_challenge_method"}
+	reservedTokenParams = []string{"grant_type", "code", "code_verifier", "redirect_uri",
+		"client_id", "client_secret", "device_code"}
+)
+
+func paramOptions(kind string, params map[string]string, reserved []string) ([]oauth2.AuthCodeOption, error) {
+	var opts []oauth2.AuthCodeOption
+	for k, v := range params {
+		for _, r := range reserved {
+			if strings.EqualFold(k, r) {
+				return nil, fmt.Errorf("%s may not set %q: tok sets it itself", kind, r)
+			}
+		}
+		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+	}
+	return opts, nil
+}
+
+// clean makes a string from the network safe to print on one line: control
+// characters (terminal escapes, newlines) are dropped and it is cut to max
+// runes.
+func clean(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
+			continue
+		}
+		if n == max {
+			b.WriteString("...")
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}

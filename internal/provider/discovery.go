@@ -1,0 +1,168 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Metadata is the part of an authorization server metadata document
+// (RFC 8414 §2, OpenID Connect Discovery §3) that tok uses.
+type Metadata struct {
+	Issuer                            string   `json:"issuer"`
+	AuthURL                           string   `json:"authorization_endpoint"`
+	TokenURL                          string   `json:"token_endpoint"`
+	DeviceAuthURL                     string   `json:"device_authorization_endpoint"`
+	RevocationURL                     string   `json:"revocation_endpoint"`
+	RegistrationURL                   string   `json:"registration_endpoint"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	CodeChallengeMethods              []string `json:"code_challenge_methods_supported"`
+	GrantTypes                        []string `json:"grant_types_supported"`
+	TokenAuthMethods                  []string `json:"token_endpoint_auth_methods_supported"`
+	IssParameterSupported             bool     `json:"authorization_response_iss_parameter_supported"`
+	ClientIDMetadataDocumentSupported bool     `json:"client_id_metadata_document_supported"`
+}
+
+// maxDocument bounds what tok reads from a metadata endpoint.
+const maxDocument = 1 << 20
+
+// MetadataURLs lists where the metadata of issuer may be, in the order
+// tok asks: OpenID configuration appended to the issuer, then RFC 8414 §3
+// (well-known segment inserted before the issuer's path), then the OpenID
+// form inserted the same way.
+func MetadataURLs(issuer string) ([]string, error) {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("issuer %q is not an http(s) URL", issuer)
+	}
+	path := strings.TrimSuffix(u.Path, "/")
+	base := u.Scheme + "://" + u.Host
+	urls := []string{base + path + "/.well-known/openid-configuration"}
+	urls = append(urls, base+"/.well-known/oauth-authorization-server"+path)
+	if path != "" {
+		urls = append(urls, base+"/.well-known/openid-configuration"+path)
+	}
+	return urls, nil
+}
+
+// Fetch retrieves and checks the metadata of issuer from the first URL
+// that answers with a document. The document's issuer must be identical
+// to the one asked for (RFC 8414 §3.3), or it is refused.
+func Fetch(ctx context.Context, hc *http.Client, issuer string, urls []string) (*Metadata, error) {
+	var errs []error
+	for _, u := range urls {
+		md, err := fetchOne(ctx, hc, u)
+		if errors.Is(err, errNoDocument) {
+			errs = append(errs, err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if md.Issuer != issuer {
+			return nil, fmt.Errorf("discovery at %s names issuer %q, not the configured %q: refusing it", u, md.Issuer, issuer)
+		}
+		if err := md.check(); err != nil {
+			return nil, fmt.Errorf("discovery at %s: %w", u, err)
+		}
+		return md, nil
+	}
+	return nil, fmt.Errorf("no authorization server metadata for %s (tried %s)", issuer, strings.Join(urls, ", "))
+}
+
+var errNoDocument = errors.New("no metadata document")
+
+func fetchOne(ctx context.Context, hc *http.Client, u string) (*Metadata, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("discovery: %w", scrubURLError(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w at %s (HTTP %d)", errNoDocument, u, resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument+1))
+	if err != nil {
+		return nil, fmt.Errorf("discovery at %s: %w", u, err)
+	}
+	if len(body) > maxDocument {
+		return nil, fmt.Errorf("discovery at %s: document larger than 1 MiB", u)
+	}
+	return ParseMetadata(body, resp.Header.Get("Content-Type"), u)
+}
+
+// ParseMetadata decodes a metadata document. It is the parser fuzzed in
+// FuzzParseMetadata.
+func ParseMetadata(body []byte, contentType, from string) (*Metadata, error) {
+	if mt, _, _ := mime.ParseMediaType(contentType); mt == "text/html" {
+		return nil, fmt.Errorf("discovery at %s returned an HTML page, not JSON metadata", from)
+	}
+	var md Metadata
+	if err := json.Unmarshal(body, &md); err != nil {
+		return nil, fmt.Errorf("discovery at %s returned malformed JSON", from)
+	}
+	return &md, nil
+}
+
+// check refuses documents tok cannot use safely.
+func (md *Metadata) check() error {
+	if md.TokenURL == "" {
+		return errors.New("metadata has no token_endpoint")
+	}
+	for _, e := range []string{md.AuthURL, md.TokenURL, md.DeviceAuthURL, md.RevocationURL, md.RegistrationURL} {
+		if e == "" {
+			continue
+		}
+		if err := SecureURL(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SecureURL accepts https URLs, and http only on a loopback host, so that
+// codes and tokens never cross a network in clear text.
+func SecureURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("endpoint %q is not a URL", raw)
+	}
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && IsLoopback(u.Hostname()):
+		return nil
+	}
+	return fmt.Errorf("endpoint %s is not https: refusing to send credentials over it", raw)
+}
+
+// IsLoopback reports whether host names this machine.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// scrubURLError drops the URL from a *url.Error: a URL may carry query
+// parameters the user did not mean to print.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,182 @@
+// Package provider turns a provider name into everything a flow needs:
+// built-in presets merged with the config file and TOK_<P>_* variables,
+// and endpoints, explicit or discovered.
+package provider
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/tok-cli/tok/internal/config"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// Provider is a resolved provider profile.
+type Provider struct {
+	config.Provider
+	Preset     bool
+	RegisterAt string
+	Note       string
+}
+
+// Lookup is how the environment is read (os.LookupEnv in production).
+type Lookup func(string) (string, bool)
+
+// Resolve merges preset, config file and environment for name. An unknown
+// name is a usage error with a did-you-mean when one is close.
+func Resolve(cfg *config.Config, name string, env Lookup) (*Provider, error) {
+	p := &Provider{}
+	preset, isPreset := presets[name]
+	if isPreset {
+		p.Provider = clone(preset.Provider)
+		p.Preset, p.RegisterAt, p.Note = true, preset.RegisterAt, preset.Note
+	}
+	fromFile, inFile := cfg.Providers[name]
+	if inFile {
+		merge(&p.Provider, fromFile)
+	}
+	inEnv := mergeEnv(&p.Provider, name, env)
+	if !isPreset && !inFile && !inEnv {
+		return nil, unknown(cfg, name)
+	}
+	p.Name = name
+	p.expandTenant()
+	if p.Flow == "" {
+		p.Flow = config.FlowAuto
+	}
+	if len(p.Env) == 0 {
+		p.Env = []string{config.DefaultEnv(name)}
+	}
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Names lists built-in and configured providers, sorted.
+func Names(cfg *config.Config) []string {
+	names := Presets()
+	for n := range cfg.Providers {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// RequireClientID fails with where to register when no client id is set.
+func (p *Provider) RequireClientID() error {
+	if p.ClientID != "" {
+		return nil
+	}
+	where := "register an OAuth client with the provider"
+	if p.RegisterAt != "" {
+		where = "register one at " + p.RegisterAt
+	}
+	return tokerr.New(tokerr.Usage, "provider %s has no client id: %s", p.Name, where).
+		WithHint("set providers.%s.client_id in the config file, or TOK_%s_CLIENT_ID", p.Name, config.EnvName(p.Name))
+}
+
+func (p *Provider) validate() error {
+	switch p.Flow {
+	case config.FlowAuto, config.FlowBrowser, config.FlowDevice, config.FlowClientCredentials:
+	default:
+		return tokerr.New(tokerr.Usage, "provider %s: unknown flow %q (want auto, browser, device or client_credentials)", p.Name, p.Flow)
+	}
+	if p.Issuer == "" && p.TokenURL == "" && p.MCP == "" {
+		return tokerr.New(tokerr.Usage, "provider %s has no endpoints: set issuer, or auth_url and token_url", p.Name)
+	}
+	if p.RedirectPort < 0 || p.RedirectPort > 65535 {
+		return tokerr.New(tokerr.Usage, "provider %s: redirect_port %d is not a port", p.Name, p.RedirectPort)
+	}
+	return nil
+}
+
+func (p *Provider) expandTenant() {
+	if p.Tenant == "" {
+		return
+	}
+	for _, u := range []*string{&p.AuthURL, &p.TokenURL, &p.DeviceAuthURL, &p.RevocationURL, &p.Issuer} {
+		*u = strings.ReplaceAll(*u, "{tenant}", p.Tenant)
+	}
+}
+
+func unknown(cfg *config.Config, name string) error {
+	e := tokerr.New(tokerr.Usage, "unknown provider %q", name)
+	if s := closest(name, Names(cfg)); s != "" {
+		return e.WithHint("did you mean %s?", s)
+	}
+	return e.WithHint("run: tok providers")
+}
+
+// merge copies the set fields of src over dst.
+func merge(dst *config.Provider, src config.Provider) {
+	for _, f := range []struct{ d, s *string }{
+		{&dst.Issuer, &src.Issuer}, {&dst.AuthURL, &src.AuthURL}, {&dst.TokenURL, &src.TokenURL},
+		{&dst.DeviceAuthURL, &src.DeviceAuthURL}, {&dst.RevocationURL, &src.RevocationURL},
+		{&dst.ClientID, &src.ClientID}, {&dst.ClientSecret, &src.ClientSecret}, {&dst.Flow, &src.Flow},
+		{&dst.Tenant, &src.Tenant}, {&dst.MCP, &src.MCP}, {&dst.Resource, &src.Resource},
+	} {
+		if *f.s != "" {
+			*f.d = *f.s
+		}
+	}
+	if src.Scopes != nil {
+		dst.Scopes = slices.Clone(src.Scopes)
+	}
+	if src.Env != nil {
+		dst.Env = slices.Clone(src.Env)
+	}
+	if src.RedirectPort != 0 {
+		dst.RedirectPort = src.RedirectPort
+	}
+	for k, v := range src.AuthParams {
+		if dst.AuthParams == nil {
+			dst.AuthParams = map[string]string{}
+		}
+		dst.AuthParams[k] = v
+	}
+}
+
+// mergeEnv applies TOK_<P>_* variables, which win over the file. It
+// reports whether any was set, so that a provider can be defined by the
+// environment alone (CI jobs without a config file).
+func mergeEnv(dst *config.Provider, name string, env Lookup) bool {
+	prefix := "TOK_" + config.EnvName(name) + "_"
+	var src config.Provider
+	for key, field := range map[string]*string{
+		"ISSUER": &src.Issuer, "AUTH_URL": &src.AuthURL, "TOKEN_URL": &src.TokenURL,
+		"DEVICE_AUTH_URL": &src.DeviceAuthURL, "REVOCATION_URL": &src.RevocationURL,
+		"CLIENT_ID": &src.ClientID, "CLIENT_SECRET": &src.ClientSecret, "FLOW": &src.Flow,
+	} {
+		if v, ok := env(prefix + key); ok && v != "" {
+			*field = v
+		}
+	}
+	if v, ok := env(prefix + "SCOPES"); ok && v != "" {
+		src.Scopes = strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })
+	}
+	merge(dst, src)
+	// Only endpoint variables define a provider; a client id alone merely
+	// completes one.
+	return src.Issuer != "" || src.TokenURL != ""
+}
+
+func clone(p config.Provider) config.Provider {
+	p.Scopes = slices.Clone(p.Scopes)
+	p.Env = slices.Clone(p.Env)
+	if p.AuthParams != nil {
+		m := make(map[string]string, len(p.AuthParams))
+		for k, v := range p.AuthParams {
+			m[k] = v
+		}
+		p.AuthParams = m
+	}
+	return p
+}
+
+// String is for messages.
+func (p *Provider) String() string { return fmt.Sprintf("provider %s", p.Name) }

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Entry describes one login without any secret, for `tok status`.
+type Entry struct {
+	Provider    string    `json:"provider"`
+	Account     string    `json:"account"`
+	Scopes      []string  `json:"scopes,omitempty"`
+	Expiry      time.Time `json:"expiry,omitzero"`
+	Refreshable bool      `json:"refreshable"`
+	ObtainedAt  time.Time `json:"obtained_at,omitzero"`
+	Issuer      string    `json:"issuer,omitempty"`
+	// Store is the backend holding the secrets: "keyring" or "file".
+	Store string `json:"store"`
+}
+
+// Index lists logins in a directory of small JSON files, one per login, so
+// status can list them without a keyring listing API, and so processes
+// saving different logins never write the same file.
+type Index struct{ Dir string }
+
+// NewIndex returns the index kept in the state directory.
+func NewIndex(stateDir string) *Index {
+	return &Index{Dir: filepath.Join(stateDir, "logins")}
+}
+
+// entryFile names the file of a login. Provider names may be URLs, so
+// anything but [A-Za-z0-9_-] is %-escaped (dots too: no "." or ".." names);
+// names too long for a file system fall back to a hash.
+func entryFile(provider, account string) string {
+	name := escapeName(provider) + "~" + escapeName(account)
+	if len(name) > 180 {
+		sum := sha256.Sum256([]byte(provider + "\x00" + account))
+		name = "h-" + hex.EncodeToString(sum[:])
+	}
+	return name + ".json"
+}
+
+func escapeName(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// Put records e, replacing any entry for the same provider and account.
+func (x *Index) Put(e Entry) error {
+	data, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := ensurePrivateDir(x.Dir); err != nil {
+		return fmt.Errorf("cannot create the login index: %w", err)
+	}
+	if err := writeFileAtomic(x.Dir, entryFile(e.Provider, e.Account), data); err != nil {
+		return fmt.Errorf("cannot write the login index: %w", err)
+	}
+	return nil
+}
+
+// Delete forgets a login. An absent entry is not an error.
+func (x *Index) Delete(provider, account string) error {
+	err := os.Remove(filepath.Join(x.Dir, entryFile(provider, account)))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("cannot update the login index: %w", err)
+	}
+	return nil
+}
+
+// Get returns the entry of one login, or ErrNotFound.
+func (x *Index) Get(provider, account string) (Entry, error) {
+	e, err := readEntry(filepath.Join(x.Dir, entryFile(provider, account)))
+	if errors.Is(err, os.ErrNotExist) {
+		return Entry{}, ErrNotFound
+	}
+	return e, err
+}
+
+// List returns every login, sorted by provider then account. Files that
+// do not parse are skipped: the index holds no secrets and is rewritten on
+// the next save, so one stray file must not break status.
+func (x *Index) List() ([]Entry, error) {
+	des, err := os.ReadDir(x.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the login index: %w", err)
+	}
+	var out []Entry
+	for _, de := range des {
+		if de.IsDir() || strings.HasPrefix(de.Name(), tempPrefix) || !strings.HasSuffix(de.Name(), ".json") {
+			continue
+		}
+		if e, err := readEntry(filepath.Join(x.Dir, de.Name())); err == nil {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Provider != out[j].Provider {
+			return out[i].Provider < out[j].Provider
+		}
+		return out[i].Account < out[j].Account
+	})
+	return out, nil
+}
+
+func readEntry(path string) (Entry, error) {
+	var e Entry
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return e, err
+	}
+	if err := json.Unmarshal(data, &e); err != nil || e.Provider == "" {
+		return e, fmt.Errorf("login index file %s is unreadable", filepath.Base(path))
+	}
+	return e, nil
+}

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestIndex(t *testing.T) {
+	idx := NewIndex(t.TempDir())
+	long := "https://mcp.example.com/" + strings.Repeat("very/long/path/", 30)
+	entries := []Entry{
+		{Provider: "github", Account: "work", Scopes: []string{"repo"}, Store: "keyring"},
+		{Provider: "https://mcp.example.com/v1", Account: "default", Refreshable: true,
+			Expiry: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Store: "file"},
+		{Provider: "github", Account: "default", Issuer: "https://github.com"},
+		{Provider: "..", Account: "../etc"},
+		{Provider: long, Account: "default"},
+		{Provider: "a~b", Account: "c"}, // must not collide with a / b~c
+		{Provider: "a", Account: "b~c"},
+	}
+	for _, e := range entries {
+		if err := idx.Put(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := idx.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range got {
+		names = append(names, e.Provider+" "+e.Account)
+	}
+	want := []string{". ../etc", "a b~c", "a~b c", "github default", "github work", "https://mcp.example.com/v1 default", long + " default"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("List order:\n got %q\nwant %q", names, want)
+	}
+	e, err := idx.Get("https://mcp.example.com/v1", "default")
+	if err != nil || !reflect.DeepEqual(e, entries[1]) {
+		t.Errorf("Get = %+v, %v", e, err)
+	}
+	checkMode(t, idx.Dir, 0o700)
+	files, _ := os.ReadDir(idx.Dir)
+	for _, f := range files {
+		checkMode(t, filepath.Join(idx.Dir, f.Name()), 0o600)
+		if len(f.Name()) > 200 || strings.HasPrefix(f.Name(), ".") {
+			t.Errorf("unsafe index file name %q", f.Name())
+		}
+	}
+	for i := 0; i < 2; i++ { // idempotent
+		if err := idx.Delete("github", "work"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := idx.Get("github", "work"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get after Delete: %v", err)
+	}
+}
+
+func TestIndexEmptyAndStray(t *testing.T) {
+	idx := NewIndex(filepath.Join(t.TempDir(), "never-created"))
+	if got, err := idx.List(); err != nil || len(got) != 0 {
+		t.Fatalf("List of a missing dir = %v, %v", got, err)
+	}
+	if err := idx.Put(Entry{Provider: "p", Account: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(idx.Dir, "junk.json"), []byte("{"), 0o600)
+	os.WriteFile(filepath.Join(idx.Dir, tempPrefix+"1"), []byte("{}"), 0o600)
+	if got, err := idx.List(); err != nil || len(got) != 1 {
+		t.Fatalf("List with stray files = %v, %v", got, err)
+	}
+}
+
+// Processes saving different logins write different files, so none is lost.
+func TestIndexConcurrentPuts(t *testing.T) {
+	idx := NewIndex(t.TempDir())
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := idx.Put(Entry{Provider: "p", Account: fmt.Sprint("acct", i)}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got, _ := idx.List(); len(got) != 20 {
+		t.Errorf("List has %d entries, want 20", len(got))
+	}
+}

@@ -1,0 +1,62 @@
+package token
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// Locker hands out one cross-process lock per target. The locks are
+// flock(2)/LockFileEx locks on files in the state dir: the kernel drops
+// them when their process dies, so a crashed tok never blocks anyone.
+type Locker struct {
+	Dir string
+	// Wait bounds how long Lock waits for another process.
+	Wait time.Duration
+	// Notice receives one line when Lock has to wait (stderr).
+	Notice io.Writer
+}
+
+// Lock takes the lock for key, waiting at most l.Wait. The returned func
+// releases it.
+func (l *Locker) Lock(ctx context.Context, key string) (func(), error) {
+	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create lock directory: %w", err)
+	}
+	sum := sha256.Sum256([]byte(key))
+	fl := flock.New(filepath.Join(l.Dir, hex.EncodeToString(sum[:12])+".lock"))
+	ok, err := fl.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("cannot lock %s: %w", key, err)
+	}
+	if !ok {
+		if l.Notice != nil {
+			fmt.Fprintf(l.Notice, "tok: waiting for another tok process refreshing %s\n", key)
+		}
+		wait := l.Wait
+		if wait <= 0 {
+			wait = 30 * time.Second
+		}
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		defer cancel()
+		ok, err = fl.TryLockContext(wctx, 25*time.Millisecond)
+		if !ok || err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if errors.Is(err, context.DeadlineExceeded) || err == nil {
+				return nil, fmt.Errorf("gave up after %s waiting for another tok process refreshing %s (lock %s)", wait, key, fl.Path())
+			}
+			return nil, fmt.Errorf("cannot lock %s: %w", key, err)
+		}
+	}
+	return func() { fl.Unlock() }, nil
+}

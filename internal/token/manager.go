@@ -1,0 +1,153 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/config"
+	"github.com/tok-cli/tok/internal/provider"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// Manager reads, refreshes and writes logins.
+type Manager struct {
+	Store    *store.Store
+	Locks    *Locker
+	Discover *provider.Discoverer
+	HTTP     *http.Client
+	Now      func() time.Time
+}
+
+// Fresh returns t's token with at least minTTL left, refreshing it first
+// when needed. It never starts a consent flow. The fast path (a fresh
+// token in the store) takes no lock and touches no network.
+func (m *Manager) Fresh(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration) (*store.Record, error) {
+	rec, err := m.load(ctx, t)
+	if err == nil && rec.TTL(m.Now()) > minTTL {
+		return rec, nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	return m.refresh(ctx, t, p, minTTL, false)
+}
+
+// Refresh renews t's token now, whatever its lifetime.
+func (m *Manager) Refresh(ctx context.Context, t Target, p *provider.Provider) (*store.Record, error) {
+	return m.refresh(ctx, t, p, 0, true)
+}
+
+// refresh runs read, decide, refresh and write under t's lock, so that
+// any number of processes send at most one refresh request.
+func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration, force bool) (*store.Record, error) {
+	unlock, err := m.Locks.Lock(ctx, t.Key())
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// Read again under the lock: another process may have refreshed
+	// while this one waited.
+	rec, err := m.load(ctx, t)
+	notFound := errors.Is(err, store.ErrNotFound)
+	if err != nil && !notFound {
+		return nil, err
+	}
+	if p.Flow == config.FlowClientCredentials && (notFound || force || rec.TTL(m.Now()) <= minTTL) {
+		return m.clientCredentials(ctx, t, p)
+	}
+	if notFound {
+		return nil, tokerr.LoginNeededFor(t.String(), errors.New("nothing stored"))
+	}
+	if !force && rec.TTL(m.Now()) > minTTL {
+		return rec, nil
+	}
+	if !rec.Refreshable() {
+		return nil, tokerr.LoginNeededFor(t.String(), errors.New("the token expired and the provider gave no refresh token"))
+	}
+	return m.refreshLocked(ctx, t, p, rec)
+}
+
+func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provider, rec *store.Record) (*store.Record, error) {
+	md, err := m.Discover.Endpoints(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	conf := OAuthConfig(p, md, rec.Scopes)
+	expired := &oauth2.Token{RefreshToken: rec.RefreshToken, Expiry: time.Unix(1, 0)}
+	tok, err := conf.TokenSource(m.clientContext(ctx, p, md), expired).Token()
+	if err != nil {
+		return m.refreshFailed(ctx, t, rec, err)
+	}
+	if err := CheckToken(tok); err != nil {
+		return nil, err
+	}
+	next := RecordFrom(tok, rec.Scopes, m.Now())
+	next.Issuer, next.ClientID = rec.Issuer, rec.ClientID
+	// RFC 6749 §6: a response without a refresh token leaves the old one
+	// valid; with one, the old one is discarded.
+	if next.RefreshToken == "" {
+		next.RefreshToken = rec.RefreshToken
+	}
+	if next.IDToken == "" {
+		next.IDToken = rec.IDToken
+	}
+	if err := m.Store.Save(ctx, t.Provider, t.Account, next); err != nil {
+		return nil, fmt.Errorf("refreshed %s but could not store the new token: %w", t, err)
+	}
+	return next, nil
+}
+
+// refreshFailed decides what a failed refresh means. The store is read
+// again first: a newer token pair written by a process that did not honour
+// our lock (or an older tok) must win over declaring the login lost.
+func (m *Manager) refreshFailed(ctx context.Context, t Target, used *store.Record, err error) (*store.Record, error) {
+	if now, lerr := m.load(ctx, t); lerr == nil && now.RefreshToken != used.RefreshToken && now.TTL(m.Now()) > 0 {
+		return now, nil
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", Describe(err)))
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return nil, fmt.Errorf("refreshing %s: %w", t, Describe(err))
+}
+
+func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.Provider) (*store.Record, error) {
+	md, err := m.Discover.Endpoints(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := ClientCredentials(m.clientContext(ctx, p, md), p, md)
+	if err != nil {
+		return nil, err
+	}
+	rec := RecordFrom(tok, p.Scopes, m.Now())
+	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
+	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+func (m *Manager) load(ctx context.Context, t Target) (*store.Record, error) {
+	rec, err := m.Store.Load(ctx, t.Provider, t.Account)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		var te *tokerr.Error
+		if errors.As(err, &te) {
+			return nil, err
+		}
+		return nil, tokerr.LoginNeededFor(t.String(), err)
+	}
+	return rec, nil
+}
