@@ -38,7 +38,7 @@ func TestIndex(t *testing.T) {
 	for _, e := range got {
 		names = append(names, e.Provider+" "+e.Account)
 	}
-	want := []string{". ../etc", "a b~c", "a~b c", "github default", "github work", "https://mcp.example.com/v1 default", long + " default"}
+	want := []string{".. ../etc", "a b~c", "a~b c", "github default", "github work", "https://mcp.example.com/v1 default", long + " default"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("List order:\n got %q\nwant %q", names, want)
 	}

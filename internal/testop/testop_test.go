@@ -293,7 +293,12 @@ func TestDeviceFlow(t *testing.T) {
 			}
 			approved := make(chan error, 1)
 			go func() {
-				approved <- ApproveDevice(ctx(t), da.VerificationURI, strings.ToLower(da.UserCode), User, Password, approve)
+				// The user types the code, in any case, or opens the complete URI.
+				uri, code := da.VerificationURI, strings.ToLower(da.UserCode)
+				if !approve {
+					uri, code = da.VerificationURIComplete, ""
+				}
+				approved <- ApproveDevice(ctx(t), uri, code, User, Password, approve)
 			}()
 			tok, err := conf.DeviceAccessToken(ctx(t), da)
 			if err := <-approved; err != nil {

@@ -1,0 +1,191 @@
+package flow
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+const canary = "CANARY-s3cr3t-7f1e"
+
+// reply is one scripted HTTP answer of the fake provider.
+type reply struct {
+	status      int
+	contentType string
+	body        string
+}
+
+func jsonReply(status int, body string) reply { return reply{status, "application/json", body} }
+
+const goodToken = `{"access_token":"at-1","token_type":"Bearer","refresh_token":"rt-1","expires_in":3600}`
+
+// provider is a hand-scripted authorization server that records every
+// request's form body, in the manner of x/oauth2's own tests.
+type provider struct {
+	t   *testing.T
+	srv *httptest.Server
+
+	mu          sync.Mutex
+	tokenForms  []url.Values
+	tokenAuth   []string // Authorization headers
+	deviceForms []url.Values
+	tokenReply  []reply // consumed in order; the last one repeats
+	deviceReply reply
+}
+
+func newProvider(t *testing.T, tokenReplies ...reply) *provider {
+	p := &provider{t: t, tokenReply: tokenReplies}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
+		if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+			t.Errorf("token request Content-Type = %q", ct)
+		}
+		if err := r.ParseForm(); err != nil {
+			t.Errorf("token request form: %v", err)
+		}
+		p.mu.Lock()
+		p.tokenForms = append(p.tokenForms, r.PostForm)
+		p.tokenAuth = append(p.tokenAuth, r.Header.Get("Authorization"))
+		rep := jsonReply(500, `{"error":"server_error"}`)
+		if n := len(p.tokenReply); n > 0 {
+			rep = p.tokenReply[0]
+			if n > 1 {
+				p.tokenReply = p.tokenReply[1:]
+			}
+		}
+		p.mu.Unlock()
+		w.Header().Set("Content-Type", rep.contentType)
+		w.WriteHeader(rep.status)
+		io.WriteString(w, rep.body)
+	})
+	mux.HandleFunc("POST /device", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		p.mu.Lock()
+		p.deviceForms = append(p.deviceForms, r.PostForm)
+		rep := p.deviceReply
+		p.mu.Unlock()
+		w.Header().Set("Content-Type", rep.contentType)
+		w.WriteHeader(rep.status)
+		io.WriteString(w, rep.body)
+	})
+	p.srv = httptest.NewServer(mux)
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *provider) endpoint() oauth2.Endpoint {
+	return oauth2.Endpoint{
+		AuthURL:       p.srv.URL + "/authorize",
+		TokenURL:      p.srv.URL + "/token",
+		DeviceAuthURL: p.srv.URL + "/device",
+		AuthStyle:     oauth2.AuthStyleInParams,
+	}
+}
+
+func (p *provider) forms() []url.Values {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]url.Values(nil), p.tokenForms...)
+}
+
+func assertForm(t *testing.T, what string, got, want url.Values) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s form body\n got: %v\nwant: %v", what, got, want)
+	}
+}
+
+// syncBuffer is a Stderr that tests can read while a flow writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor polls cond without depending on a particular wall-clock delay.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// failingTransport fails the requests whose 1-based numbers are in fail,
+// as a dropped connection would, and passes the others through.
+type failingTransport struct {
+	mu   sync.Mutex
+	n    int
+	fail map[int]bool
+}
+
+func (f *failingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	f.n++
+	fail := f.fail[f.n]
+	f.mu.Unlock()
+	if fail {
+		return nil, errors.New("connection reset by peer")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// fakeClock is the device flow's clock: sleeping advances it at once.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	sleeps []time.Duration
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sleeps = append(c.sleeps, d)
+	c.now = c.now.Add(d)
+	if len(c.sleeps) > 100 {
+		return fmt.Errorf("test: runaway polling")
+	}
+	return nil
+}
+
+func assertNoCanary(t *testing.T, what, s string) {
+	t.Helper()
+	if strings.Contains(s, canary) {
+		t.Errorf("%s leaks the canary: %q", what, s)
+	}
+}
