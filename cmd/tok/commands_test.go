@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -102,7 +103,7 @@ func cmdDeviceLogin(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) > 0 && args[0] == "deny" {
 		approve, args = false, args[1:]
 	}
-	cmd := exec.Command("tok", append([]string{"login"}, args...)...)
+	cmd := exec.Command(filepath.Join(tokDir, "tok"), append([]string{"login"}, args...)...)
 	cmd.Env = scriptEnv(ts)
 	cmd.Dir = ts.Getenv("WORK")
 	stderr, err := cmd.StderrPipe()
@@ -152,7 +153,7 @@ func cmdConcurrent(ts *testscript.TestScript, neg bool, args []string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command("tok", args[1:]...)
+			cmd := exec.Command(filepath.Join(tokDir, "tok"), args[1:]...)
 			cmd.Env = scriptEnv(ts)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr

@@ -77,14 +77,19 @@ func setupScript(env *testscript.Env) error {
 	return os.WriteFile(filepath.Join(cfgDir, "config.yaml"), []byte(cfg), 0o600)
 }
 
-// defaultConfig defines `dex` (public client, refresh rotation) and `svc`
-// (client credentials) against the script's provider.
+// defaultConfig defines `dex` (public client, refresh rotation, browser),
+// `auto` (flow: auto) and `svc` (client credentials) against the script's
+// provider.
 const defaultConfig = `providers:
   dex:
     issuer: $ISSUER
     client_id: tok-public
     scopes: [openid, offline_access, email]
     flow: browser
+  auto:
+    issuer: $ISSUER
+    client_id: tok-public
+    scopes: [openid, offline_access]
   svc:
     issuer: $ISSUER
     client_id: tok-confidential

@@ -99,15 +99,15 @@ func (a *App) httpClient() *http.Client {
 }
 
 func (a *App) store() (*store.Store, error) {
-	idx := &store.Index{Dir: filepath.Join(a.cfg.StateDir, "logins")}
+	idx := store.NewIndex(a.cfg.StateDir)
 	if a.Backend != nil {
 		return store.New(a.Backend, idx), nil
 	}
 	switch a.cfg.Store {
 	case "", "keyring":
-		return store.New(store.NewKeyring("tok", 5*time.Second), idx), nil
+		return store.New(store.NewKeyring("tok", store.DefaultKeyringTimeout), idx), nil
 	case "file":
-		return store.New(store.NewFile(filepath.Join(a.cfg.StateDir, "tokens"), a.cfg.Passphrase, a.cfg.FilePlaintext), idx), nil
+		return store.New(store.NewFile(store.FileDir(a.cfg.StateDir), a.cfg.Passphrase, a.cfg.FilePlaintext), idx), nil
 	}
 	return nil, tokerr.New(tokerr.Usage, "unknown store %q: use keyring or file", a.cfg.Store)
 }

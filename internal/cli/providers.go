@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -96,7 +95,7 @@ func flowsOf(p *provider.Provider) []string {
 	return flows
 }
 
-func (a *App) indexDir() string { return filepath.Join(a.cfg.StateDir, "logins") }
+func (a *App) indexDir() string { return store.NewIndex(a.cfg.StateDir).Dir }
 
 // targetNames lists provider names and stored PROVIDER:ACCOUNT logins, for
 // shell completion.
