@@ -57,13 +57,41 @@ var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args [
 	"op":          cmdOP,
 	"devicelogin": cmdDeviceLogin,
 	"concurrent":  cmdConcurrent,
+	"exits":       cmdExits,
+}
+
+// exits N TOK-ARGS... runs tok and requires exit status N; its stdout and
+// stderr become the script's, for the usual stdout/stderr checks.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits N TOK-ARGS...")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	cmd := exec.Command(filepath.Join(tokDir, "tok"), args[1:]...)
+	cmd.Env = scriptEnv(ts)
+	cmd.Dir = ts.Getenv("WORK")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	got := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		got = ee.ExitCode()
+	} else {
+		ts.Check(err)
+	}
+	fmt.Fprint(ts.Stdout(), stdout.String())
+	fmt.Fprint(ts.Stderr(), stderr.String())
+	if got != want {
+		ts.Fatalf("tok %s: exit status %d, want %d\nstderr: %s", strings.Join(args[1:], " "), got, want, stderr.String())
+	}
 }
 
 func server(ts *testscript.TestScript) *testop.Server {
 	return ts.Value(opKey).(*testop.Server)
 }
 
-// op count GRANT N | op revocations N | op drop-refresh
+// op count GRANT N | op revocations N | op ttl DURATION | op drop-refresh
 func cmdOP(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: op count GRANT N | op revocations N | op drop-refresh")
@@ -85,6 +113,10 @@ func cmdOP(ts *testscript.TestScript, neg bool, args []string) {
 		want(srv.Count(grant), args[2])
 	case "revocations":
 		want(srv.Revocations(), args[1])
+	case "ttl":
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		srv.SetAccessTTL(d)
 	case "drop-refresh":
 		srv.DropRefreshTokens()
 	default:

@@ -68,7 +68,7 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	select {
 	case <-ctx.Done():
 		cb.finish(ctx.Err())
-		return nil, fmt.Errorf("login did not finish: %w", ctx.Err())
+		return nil, unfinished(ctx)
 	case got = <-cb.result:
 	}
 	if got.err != nil {
@@ -77,9 +77,12 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	}
 	tok, err := conf.Exchange(r.httpContext(ctx), got.code,
 		append([]oauth2.AuthCodeOption{oauth2.VerifierOption(verifier)}, tokenOpts...)...)
-	if err != nil {
+	switch {
+	case ctx.Err() != nil:
+		err = unfinished(ctx)
+	case err != nil:
 		err = TokenEndpointError(err)
-	} else {
+	default:
 		err = CheckBearer(tok)
 	}
 	cb.finish(err)

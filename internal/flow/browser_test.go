@@ -337,15 +337,15 @@ func TestBrowserExchangeFails(t *testing.T) {
 		reply   reply
 		wantErr string
 	}{
-		{"refused", jsonReply(400, `{"error":"invalid_grant","error_description":"code expired","debug":"` + canary + `"}`),
+		{"refused", jsonReply(400, `{"error":"invalid_grant","error_description":"code expired","debug":"`+canary+`"}`),
 			"token endpoint refused the request: invalid_grant (code expired)"},
 		{"html", reply{502, "text/html; charset=utf-8", "<html>" + canary + "</html>"},
 			"token endpoint returned an unexpected response (HTTP 502, text/html)"},
 		{"html 200", reply{200, "text/html", "<html>" + canary + "</html>"},
 			"token endpoint returned an unexpected response"},
-		{"not bearer", jsonReply(200, `{"access_token":"` + canary + `","token_type":"mac"}`),
+		{"not bearer", jsonReply(200, `{"access_token":"`+canary+`","token_type":"mac"}`),
 			"token endpoint returned token_type mac, tok only handles Bearer"},
-		{"no access token", jsonReply(200, `{"token_type":"Bearer","refresh_token":"` + canary + `"}`),
+		{"no access token", jsonReply(200, `{"token_type":"Bearer","refresh_token":"`+canary+`"}`),
 			"token endpoint returned no access_token"},
 	}
 	for _, tt := range tests {

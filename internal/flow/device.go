@@ -53,6 +53,9 @@ func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
 		return nil, err
 	}
 	da, err := r.OAuth.DeviceAuth(r.httpContext(ctx), authOpts...)
+	if ctx.Err() != nil {
+		return nil, unfinished(ctx)
+	}
 	if err != nil {
 		return nil, endpointError("device authorization endpoint", err)
 	}
@@ -89,6 +92,9 @@ func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) 
 	wait, failures := interval, 0
 	for {
 		if err := sleep(ctx, wait); err != nil {
+			if ctx.Err() != nil {
+				return nil, unfinished(ctx)
+			}
 			return nil, fmt.Errorf("login did not finish: %w", err)
 		}
 		if !deadline.IsZero() && !now().Before(deadline) {
@@ -99,7 +105,7 @@ func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) 
 			return tok, nil
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("login did not finish: %w", ctx.Err())
+			return nil, unfinished(ctx)
 		}
 		var te *transportError
 		if errors.As(err, &te) {

@@ -68,6 +68,12 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// unfinished is the error for a flow cut short by its context: a timeout
+// or an interrupt. errors.Is finds context.Canceled or DeadlineExceeded.
+func unfinished(ctx context.Context) error {
+	return fmt.Errorf("login did not finish: %w", ctx.Err())
+}
+
 // httpContext makes oauth2 use r.HTTPClient for its requests.
 func (r *Request) httpContext(ctx context.Context) context.Context {
 	if r.HTTPClient == nil {

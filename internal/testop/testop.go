@@ -168,6 +168,15 @@ func (s *Server) DropRefreshTokens() {
 	s.storage.dropRefreshTokens()
 }
 
+// SetAccessTTL changes the lifetime of access tokens issued from now on,
+// so a test can log in with a token about to expire and then see a
+// refresh bring a longer one, without waiting on the clock.
+func (s *Server) SetAccessTTL(d time.Duration) {
+	s.storage.mu.Lock()
+	defer s.storage.mu.Unlock()
+	s.storage.accessTTL = d
+}
+
 // Close stops the server and closes its connections.
 func (s *Server) Close() {
 	_ = s.http.Close()

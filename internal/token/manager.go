@@ -35,17 +35,20 @@ func (m *Manager) Fresh(ctx context.Context, t Target, p *provider.Provider, min
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	return m.refresh(ctx, t, p, minTTL, false)
+	return m.refresh(ctx, t, p, minTTL, rec)
 }
 
 // Refresh renews t's token now, whatever its lifetime.
 func (m *Manager) Refresh(ctx context.Context, t Target, p *provider.Provider) (*store.Record, error) {
-	return m.refresh(ctx, t, p, 0, true)
+	return m.refresh(ctx, t, p, -1, nil)
 }
 
 // refresh runs read, decide, refresh and write under t's lock, so that
-// any number of processes send at most one refresh request.
-func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration, force bool) (*store.Record, error) {
+// any number of processes send at most one refresh request. seen is what
+// the caller read before taking the lock (nil if nothing); minTTL < 0
+// forces a refresh.
+func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration, seen *store.Record) (*store.Record, error) {
+	force := minTTL < 0
 	unlock, err := m.Locks.Lock(ctx, t.Key())
 	if err != nil {
 		return nil, err
@@ -65,6 +68,13 @@ func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, m
 		return nil, tokerr.LoginNeededFor(t.String(), errors.New("nothing stored"))
 	}
 	if !force && rec.TTL(m.Now()) > minTTL {
+		return rec, nil
+	}
+	// Another process refreshed while this one waited. Its token is
+	// the freshest the provider will give now, even when the provider's
+	// lifetime is shorter than minTTL: refreshing again would only burn
+	// a rotation per process.
+	if !force && seen != nil && rec.AccessToken != seen.AccessToken && rec.TTL(m.Now()) > 0 {
 		return rec, nil
 	}
 	if !rec.Refreshable() {
