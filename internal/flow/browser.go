@@ -78,7 +78,7 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	tok, err := conf.Exchange(r.httpContext(ctx), got.code,
 		append([]oauth2.AuthCodeOption{oauth2.VerifierOption(verifier)}, tokenOpts...)...)
 	switch {
-	case ctx.Err() != nil:
+	case err != nil && ctx.Err() != nil:
 		err = unfinished(ctx)
 	case err != nil:
 		err = TokenEndpointError(err)
