@@ -81,7 +81,7 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 		}
 		return err
 	}
-	if err := token.CheckToken(tok); err != nil {
+	if err := flow.CheckBearer(tok); err != nil {
 		return err
 	}
 	rec := token.RecordFrom(tok, scopes, a.Now())

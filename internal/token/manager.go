@@ -10,6 +10,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tok-cli/tok/internal/config"
+	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokerr"
@@ -94,7 +95,7 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	if err != nil {
 		return m.refreshFailed(ctx, t, rec, err)
 	}
-	if err := CheckToken(tok); err != nil {
+	if err := flow.CheckBearer(tok); err != nil {
 		return nil, err
 	}
 	next := RecordFrom(tok, rec.Scopes, m.Now())
@@ -122,12 +123,12 @@ func (m *Manager) refreshFailed(ctx context.Context, t Target, used *store.Recor
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", Describe(err)))
+		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", flow.TokenEndpointError(err)))
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	return nil, fmt.Errorf("refreshing %s: %w", t, Describe(err))
+	return nil, fmt.Errorf("refreshing %s: %w", t, flow.TokenEndpointError(err))
 }
 
 func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.Provider) (*store.Record, error) {

@@ -2,7 +2,6 @@ package token
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 )
@@ -75,20 +75,9 @@ func ClientCredentials(ctx context.Context, p *provider.Provider, md *provider.M
 	}
 	tok, err := cc.Token(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("client credentials for %s: %w", p.Name, Describe(err))
+		return nil, fmt.Errorf("client credentials for %s: %w", p.Name, flow.TokenEndpointError(err))
 	}
-	return tok, CheckToken(tok)
-}
-
-// CheckToken refuses token responses tok cannot use (RFC 6749 §5.1).
-func CheckToken(tok *oauth2.Token) error {
-	if tok.AccessToken == "" {
-		return errors.New("token endpoint returned no access_token")
-	}
-	if typ := tok.TokenType; typ != "" && !strings.EqualFold(typ, "bearer") {
-		return fmt.Errorf("token endpoint returned token_type %q: tok only handles Bearer tokens", printable(typ, 40))
-	}
-	return nil
+	return tok, flow.CheckBearer(tok)
 }
 
 // RecordFrom turns a token response into a stored record. Scopes come
@@ -110,44 +99,6 @@ func RecordFrom(tok *oauth2.Token, requested []string, now time.Time) *store.Rec
 		rec.IDToken = id
 	}
 	return rec
-}
-
-// Describe rewrites x/oauth2 errors, whose text includes the response
-// body verbatim (which may hold secrets), into one safe line.
-func Describe(err error) error {
-	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) {
-		return err
-	}
-	status := 0
-	ctype := ""
-	if re.Response != nil {
-		status = re.Response.StatusCode
-		ctype = re.Response.Header.Get("Content-Type")
-	}
-	if re.ErrorCode == "" {
-		return fmt.Errorf("token endpoint returned an unexpected response (HTTP %d, %s)", status, printable(ctype, 60))
-	}
-	msg := "token endpoint refused the request: " + printable(re.ErrorCode, 60)
-	if re.ErrorDescription != "" {
-		msg += " (" + printable(re.ErrorDescription, 200) + ")"
-	}
-	return errors.New(msg)
-}
-
-// printable keeps at most n printable characters of s.
-func printable(s string, n int) string {
-	var b strings.Builder
-	for _, r := range s {
-		if b.Len() >= n {
-			b.WriteString("...")
-			break
-		}
-		if r >= 0x20 && r != 0x7f {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 func envName(s string) string {
