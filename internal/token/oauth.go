@@ -9,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
@@ -67,7 +68,7 @@ func (m *Manager) clientContext(ctx context.Context, p *provider.Provider, md *p
 // (RFC 6749 §4.4).
 func ClientCredentials(ctx context.Context, p *provider.Provider, md *provider.Metadata) (*oauth2.Token, error) {
 	if p.ClientSecret == "" {
-		return nil, fmt.Errorf("provider %s uses client_credentials but has no client secret: set TOK_%s_CLIENT_SECRET", p.Name, envName(p.Name))
+		return nil, fmt.Errorf("provider %s uses client_credentials but has no client secret: set TOK_%s_CLIENT_SECRET", p.Name, config.EnvName(p.Name))
 	}
 	cc := clientcredentials.Config{
 		ClientID: p.ClientID, ClientSecret: p.ClientSecret, TokenURL: md.TokenURL,
@@ -99,13 +100,4 @@ func RecordFrom(tok *oauth2.Token, requested []string, now time.Time) *store.Rec
 		rec.IDToken = id
 	}
 	return rec
-}
-
-func envName(s string) string {
-	return strings.ToUpper(strings.Map(func(r rune) rune {
-		if (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
-			return r
-		}
-		return '_'
-	}, s))
 }
