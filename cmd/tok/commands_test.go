@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/testop"
 )
 
@@ -58,6 +61,42 @@ var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args [
 	"devicelogin": cmdDeviceLogin,
 	"concurrent":  cmdConcurrent,
 	"exits":       cmdExits,
+	"listen":      cmdListen,
+	"subst":       cmdSubst,
+	"corrupt":     cmdCorrupt,
+}
+
+// listen FILE holds a port on 127.0.0.1 busy for the rest of the script
+// and writes its number over BUSYPORT in FILE.
+func cmdListen(ts *testscript.TestScript, neg bool, args []string) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { l.Close() })
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	replaceInFile(ts, args[0], "BUSYPORT", port)
+}
+
+// subst FILE... writes the provider's port over PORT in each FILE.
+func cmdSubst(ts *testscript.TestScript, neg bool, args []string) {
+	u, err := url.Parse(server(ts).Issuer)
+	ts.Check(err)
+	for _, f := range args {
+		replaceInFile(ts, f, "PORT", u.Port())
+	}
+}
+
+func replaceInFile(ts *testscript.TestScript, name, old, new string) {
+	path := ts.MkAbs(name)
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	ts.Check(os.WriteFile(path, []byte(strings.ReplaceAll(string(b), old, new)), 0o600))
+}
+
+// corrupt PROVIDER ACCOUNT overwrites the stored record with garbage,
+// encrypted with the script's passphrase as tok would write it.
+func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
+	b := store.NewFile(store.FileDir(ts.Getenv("TOK_STATE_DIR")), ts.Getenv("TOK_PASSPHRASE"), false)
+	ts.Check(b.Set(context.Background(), store.TokenKey(args[0], args[1]), []byte("garbage{not json")))
 }
 
 // exits N TOK-ARGS... runs tok and requires exit status N; its stdout and

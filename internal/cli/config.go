@@ -35,7 +35,8 @@ func (a *App) loadConfig() (*config.Config, error) {
 		case errors.As(err, &missing):
 			return nil, tokerr.New(tokerr.Usage, "config file %s does not exist", file)
 		default:
-			return nil, tokerr.New(tokerr.Usage, "config file %s: %s", file, oneLine(err.Error()))
+			msg := strings.TrimPrefix(oneLine(err.Error()), "While parsing config: ")
+			return nil, tokerr.New(tokerr.Usage, "config file %s: %s", file, msg)
 		}
 	}
 	for key, env := range map[string]string{"store": "TOK_STORE", "min_ttl": "TOK_MIN_TTL", "passphrase": "TOK_PASSPHRASE"} {
@@ -109,11 +110,25 @@ func decodeProviders(v *viper.Viper, cfg *config.Config, file string) error {
 		dc.WeaklyTypedInput = true
 	})
 	if err != nil {
-		return tokerr.New(tokerr.Usage, "config file %s: providers: %s", file, oneLine(err.Error()))
+		return tokerr.New(tokerr.Usage, "config file %s: %s", file, flatten(err.Error()))
 	}
 	for name, p := range raw {
 		p.Name = name
 		cfg.Providers[name] = p
 	}
 	return nil
+}
+
+// flatten joins the lines of a multi-line decoder error into one, without
+// the decoder's own preamble.
+func flatten(msg string) string {
+	var parts []string
+	for _, line := range strings.Split(msg, "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "*"))
+		if line == "" || strings.HasPrefix(line, "decoding failed") {
+			continue
+		}
+		parts = append(parts, line)
+	}
+	return strings.Join(parts, "; ")
 }
