@@ -119,7 +119,7 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 	}
 	switch kind := a.chooseFlow(p, md, opts); kind {
 	case config.FlowClientCredentials:
-		return token.ClientCredentials(context.WithValue(ctx, oauth2.HTTPClient, req.HTTPClient), p, md)
+		return flow.ClientCredentials(ctx, req)
 	case config.FlowDevice:
 		return flow.Device(ctx, req)
 	default:

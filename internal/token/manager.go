@@ -136,9 +136,16 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 	if err != nil {
 		return nil, err
 	}
-	tok, err := ClientCredentials(m.clientContext(ctx, p, md), p, md)
+	if p.ClientSecret == "" {
+		return nil, fmt.Errorf("provider %s uses client_credentials but has no client secret: set TOK_%s_CLIENT_SECRET", p.Name, config.EnvName(p.Name))
+	}
+	tok, err := flow.ClientCredentials(ctx, flow.Request{
+		OAuth:       *OAuthConfig(p, md, p.Scopes),
+		TokenParams: resourceParam(p),
+		HTTPClient:  m.HTTP,
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("client credentials for %s: %w", p.Name, err)
 	}
 	rec := RecordFrom(tok, p.Scopes, m.Now())
 	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID

@@ -2,15 +2,12 @@ package token
 
 import (
 	"context"
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/tok-cli/tok/internal/config"
-	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 )
@@ -64,23 +61,6 @@ func (m *Manager) clientContext(ctx context.Context, p *provider.Provider, md *p
 	return context.WithValue(ctx, oauth2.HTTPClient, hc)
 }
 
-// ClientCredentials fetches a token with the client credentials grant
-// (RFC 6749 §4.4).
-func ClientCredentials(ctx context.Context, p *provider.Provider, md *provider.Metadata) (*oauth2.Token, error) {
-	if p.ClientSecret == "" {
-		return nil, fmt.Errorf("provider %s uses client_credentials but has no client secret: set TOK_%s_CLIENT_SECRET", p.Name, config.EnvName(p.Name))
-	}
-	cc := clientcredentials.Config{
-		ClientID: p.ClientID, ClientSecret: p.ClientSecret, TokenURL: md.TokenURL,
-		Scopes: p.Scopes, AuthStyle: oauth2.AuthStyleInHeader,
-	}
-	tok, err := cc.Token(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("client credentials for %s: %w", p.Name, flow.TokenEndpointError(err))
-	}
-	return tok, flow.CheckBearer(tok)
-}
-
 // RecordFrom turns a token response into a stored record. Scopes come
 // from the response when the server says which it granted (RFC 6749 §5.1),
 // else they are the requested ones.
@@ -93,6 +73,11 @@ func RecordFrom(tok *oauth2.Token, requested []string, now time.Time) *store.Rec
 		Scopes:       requested,
 		ObtainedAt:   now,
 	}
+	// Count the lifetime from tok's clock, which tests control, rather
+	// than from the wall clock x/oauth2 used (RFC 6749 §5.1 expires_in).
+	if secs := expiresIn(tok); secs > 0 {
+		rec.Expiry = now.Add(time.Duration(secs) * time.Second)
+	}
 	if s, ok := tok.Extra("scope").(string); ok && s != "" {
 		rec.Scopes = strings.Fields(s)
 	}
@@ -100,4 +85,33 @@ func RecordFrom(tok *oauth2.Token, requested []string, now time.Time) *store.Rec
 		rec.IDToken = id
 	}
 	return rec
+}
+
+// expiresIn is the response's expires_in, also where x/oauth2 only kept it
+// among the raw fields (the client credentials source drops ExpiresIn).
+func expiresIn(tok *oauth2.Token) int64 {
+	if tok.ExpiresIn > 0 {
+		return tok.ExpiresIn
+	}
+	switch v := tok.Extra("expires_in").(type) {
+	case float64:
+		if v > 0 && v < 1<<40 {
+			return int64(v)
+		}
+	case string:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err == nil && n > 0 && n < 1<<40 {
+			return n
+		}
+	}
+	return 0
+}
+
+// resourceParam is the RFC 8707 resource parameter for p's token
+// requests, nil when none is sent.
+func resourceParam(p *provider.Provider) map[string]string {
+	if res := Resource(p); res != "" {
+		return map[string]string{"resource": res}
+	}
+	return nil
 }
