@@ -16,6 +16,7 @@ import (
 // Main runs tok with args and returns the process exit status. It is the
 // one place that prints errors.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	harden()
 	app := NewApp(stdin, stdout, stderr)
 	return app.Run(ctx, args)
 }
