@@ -107,7 +107,11 @@ func (a *App) store() (*store.Store, error) {
 	case "", "keyring":
 		return store.New(store.NewKeyring("tok", store.DefaultKeyringTimeout), idx), nil
 	case "file":
-		return store.New(store.NewFile(store.FileDir(a.cfg.StateDir), a.cfg.Passphrase, a.cfg.FilePlaintext), idx), nil
+		b, err := a.fileBackend()
+		if err != nil {
+			return nil, err
+		}
+		return store.New(b, idx), nil
 	}
 	return nil, tokerr.New(tokerr.Usage, "unknown store %q: use keyring or file", a.cfg.Store)
 }

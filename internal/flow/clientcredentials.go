@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/tok-cli/tok/internal/tokerr"
 )
 
 // ClientCredentials fetches a token for the client itself (RFC 6749 §4.4).
@@ -15,7 +17,8 @@ func ClientCredentials(ctx context.Context, r Request) (*oauth2.Token, error) {
 		return nil, errors.New("provider has no token endpoint for the client_credentials flow")
 	}
 	if r.OAuth.ClientSecret == "" {
-		return nil, errors.New("the client_credentials flow needs a client_secret")
+		return nil, tokerr.New(tokerr.Usage, "the client_credentials flow needs a client_secret").
+			WithHint("set client_secret in the config file or TOK_<PROVIDER>_CLIENT_SECRET")
 	}
 	if _, err := paramOptions("token_params", r.TokenParams, reservedTokenParams); err != nil {
 		return nil, err

@@ -149,3 +149,65 @@ func TestFileFixesLooseDir(t *testing.T) {
 	}
 	checkMode(t, dir, 0o700)
 }
+
+func TestFileAsksForPassphrase(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "secrets")
+	var asked []bool
+	ask := func(answer string) func(context.Context, bool) (string, error) {
+		return func(_ context.Context, confirm bool) (string, error) {
+			asked = append(asked, confirm)
+			return answer, nil
+		}
+	}
+	b := NewFileWith(dir, FileOptions{Ask: ask("pw")})
+	if _, err := b.Get(ctx, "k"); !errors.Is(err, ErrNotFound) || len(asked) != 0 {
+		t.Fatalf("Get of nothing: %v, asked %v; want ErrNotFound without asking", err, asked)
+	}
+	if err := b.Set(ctx, "k", []byte(testSecret)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Set(ctx, "k2", []byte(testSecret)); err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 1 || !asked[0] {
+		t.Fatalf("asked %v, want once, to confirm a new passphrase", asked)
+	}
+
+	// A later run asks once to read, without confirming.
+	asked = nil
+	got, err := NewFileWith(dir, FileOptions{Ask: ask("pw")}).Get(ctx, "k")
+	if err != nil || string(got) != testSecret || len(asked) != 1 || asked[0] {
+		t.Fatalf("Get = %q, %v; asked %v", got, err, asked)
+	}
+	asked = nil
+	if err := NewFileWith(dir, FileOptions{Ask: ask("pw")}).Set(ctx, "k3", []byte("v")); err != nil || len(asked) != 1 || asked[0] {
+		t.Fatalf("Set in a store with entries: %v; asked %v, want once without confirming", err, asked)
+	}
+
+	// A mistyped passphrase is named as such, not as TOK_PASSPHRASE.
+	_, err = NewFileWith(dir, FileOptions{Ask: ask("typo")}).Get(ctx, "k")
+	if tokerr.ExitCode(err) != 5 || !strings.Contains(err.Error(), "wrong passphrase") {
+		t.Errorf("wrong typed passphrase: %v", err)
+	}
+	_, err = NewFileWith(dir, FileOptions{Passphrase: "typo", Source: "TOK_PASSPHRASE_FILE"}).Get(ctx, "k")
+	if !strings.Contains(err.Error(), "wrong TOK_PASSPHRASE_FILE") {
+		t.Errorf("wrong passphrase file: %v", err)
+	}
+	// An empty answer is no passphrase.
+	if err := NewFileWith(dir, FileOptions{Ask: ask("")}).Set(ctx, "k4", []byte("v")); tokerr.ExitCode(err) != 5 {
+		t.Errorf("Set after an empty answer: %v, want exit 5", err)
+	}
+	// The prompt's own failure (Ctrl-C) comes back as is.
+	stop := errors.New("interrupted")
+	_, err = NewFileWith(dir, FileOptions{Ask: func(context.Context, bool) (string, error) { return "", stop }}).Get(ctx, "k")
+	if !errors.Is(err, stop) {
+		t.Errorf("Get with a failed prompt: %v", err)
+	}
+	// file_plaintext: true writes without asking.
+	asked = nil
+	pdir := filepath.Join(t.TempDir(), "plain")
+	if err := NewFileWith(pdir, FileOptions{Ask: ask("pw"), Plaintext: true}).Set(ctx, "k", []byte("v")); err != nil || len(asked) != 0 {
+		t.Errorf("plaintext Set: %v, asked %v", err, asked)
+	}
+}

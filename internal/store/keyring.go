@@ -17,8 +17,6 @@ import (
 // Secret Service that never answers would otherwise hang tok forever.
 const DefaultKeyringTimeout = 5 * time.Second
 
-const keyringHint = "set TOK_STORE=file (with TOK_PASSPHRASE) or start a Secret Service (gnome-keyring-daemon)"
-
 // kv is the slice of go-keyring that the keyring backend uses. Tests swap
 // in a fake that caps item sizes and simulates crashes between calls.
 type kv interface {
@@ -116,7 +114,7 @@ func call[T any](ctx context.Context, b *keyringBackend, op func() (T, error)) (
 	case r := <-done:
 		return r.v, b.classify(r.err)
 	case <-timer.C:
-		return zero, unavailable(fmt.Sprintf("the os keyring did not answer within %s (locked collection or hung secret service?)", b.timeout))
+		return zero, unavailable(fmt.Sprintf("the os keyring did not answer within %s (locked collection or hung secret service?)", b.timeout), causeTimeout)
 	case <-ctx.Done():
 		return zero, ctx.Err()
 	}
@@ -132,26 +130,27 @@ func (b *keyringBackend) classify(err error) error {
 	case errors.Is(err, keyring.ErrNotFound):
 		return ErrNotFound
 	}
-	return unavailable("the os keyring is not reachable: " + describeKeyringError(err))
+	what, cause := describeKeyringError(err)
+	return unavailable("the os keyring is not reachable: "+what, cause)
 }
 
-func describeKeyringError(err error) string {
+func describeKeyringError(err error) (string, keyringCause) {
 	msg := err.Error()
 	switch {
 	case errors.Is(err, errNoSessionBus):
-		return msg
+		return msg, causeNoBus
 	case strings.Contains(msg, "org.freedesktop.secrets"):
-		return "no secret service is running on the session bus"
+		return "no secret service is running on the session bus", causeNoService
 	case strings.Contains(msg, "dial unix"), strings.Contains(msg, "session bus"):
-		return "cannot connect to the d-bus session bus"
+		return "cannot connect to the d-bus session bus", causeNoBus
 	case strings.Contains(msg, "unlock"):
-		return "the keyring collection is locked"
+		return "the keyring collection is locked", causeLocked
 	}
-	return "secret service error"
+	return "secret service error", causeOther
 }
 
 // unavailable is the exit-5 error. It does not wrap the go-keyring error:
 // D-Bus messages can span lines, and the message already names the cause.
-func unavailable(msg string) error {
-	return tokerr.New(tokerr.StoreUnavailable, "%s", msg).WithHint(keyringHint)
+func unavailable(msg string, cause keyringCause) error {
+	return tokerr.New(tokerr.StoreUnavailable, "%s", msg).WithHint("%s", hostKeyringHint(cause))
 }
