@@ -2,21 +2,27 @@ package cli
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/execx"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
 type execOptions struct {
-	Targets []string
-	Env     []string
-	Command []string
-	MinTTL  time.Duration
-	minSet  bool
+	Targets    []string
+	Env        []string
+	Command    []string
+	MinTTL     time.Duration
+	minSet     bool
+	Serve      bool
+	TokenFiles bool
+	NoEnv      bool
 }
 
 func newExecCmd(a *App) *cobra.Command {
@@ -35,11 +41,18 @@ func newExecCmd(a *App) *cobra.Command {
 			if len(opts.Targets) == 0 && len(opts.Env) == 0 {
 				return tokerr.New(tokerr.Usage, "exec needs at least one TARGET or --env NAME=TARGET")
 			}
+			if opts.NoEnv && !opts.Serve && !opts.TokenFiles {
+				return tokerr.New(tokerr.Usage, "--no-env needs --serve or --token-files: the command would get no token")
+			}
 			return runExec(cmd.Context(), a, opts)
 		},
 	}
-	cmd.Flags().StringArrayVar(&opts.Env, "env", nil, "also set NAME to TARGET's token (repeatable)")
-	cmd.Flags().DurationVar(&opts.MinTTL, "min-ttl", 60*time.Second, "refresh first when a token has less than this left (env TOK_MIN_TTL)")
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.Env, "env", nil, "also set NAME to TARGET's token (repeatable)")
+	f.DurationVar(&opts.MinTTL, "min-ttl", 60*time.Second, "refresh first when a token has less than this left (env TOK_MIN_TTL)")
+	f.BoolVar(&opts.Serve, "serve", false, "serve fresh tokens to the command on 127.0.0.1 (sets TOK_URL and TOK_SECRET)")
+	f.BoolVar(&opts.TokenFiles, "token-files", false, "also write each token to a private file kept fresh (sets NAME_FILE)")
+	f.BoolVar(&opts.NoEnv, "no-env", false, "with --serve or --token-files: do not put the tokens themselves in the environment")
 	return cmd
 }
 
@@ -49,6 +62,8 @@ type binding struct {
 	Target string
 }
 
+// bindings lists the variables to set: each TARGET's provider `env`, then
+// each --env, which wins over a provider variable of the same name.
 func (a *App) bindings(ctx context.Context, opts *execOptions) ([]binding, error) {
 	var out []binding
 	for _, arg := range opts.Targets {
@@ -57,17 +72,38 @@ func (a *App) bindings(ctx context.Context, opts *execOptions) ([]binding, error
 			return nil, err
 		}
 		for _, name := range p.Env {
+			if !validEnvName(name) {
+				return nil, tokerr.New(tokerr.Usage, "provider %s: env %q is not a variable name (letters, digits and _)", p.Name, name)
+			}
 			out = append(out, binding{Name: name, Target: arg})
 		}
 	}
 	for _, kv := range opts.Env {
 		name, target, ok := strings.Cut(kv, "=")
-		if !ok || name == "" || target == "" || strings.ContainsAny(name, " \t") {
-			return nil, tokerr.New(tokerr.Usage, "--env %q is not NAME=TARGET", kv)
+		if !ok || !validEnvName(name) || target == "" {
+			return nil, tokerr.New(tokerr.Usage, "--env %q is not NAME=TARGET (NAME: letters, digits and _, not starting with a digit)", kv)
 		}
+		out = slices.DeleteFunc(out, func(b binding) bool { return b.Name == name })
 		out = append(out, binding{Name: name, Target: target})
 	}
 	return out, nil
+}
+
+func validEnvName(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') || (i > 0 && r >= '0' && r <= '9')) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// execTarget is a target of one exec and the token it had at start.
+type execTarget struct {
+	Arg   string // as written on the command line
+	Names []string
+	T     token.Target
+	Rec   *store.Record
 }
 
 func runExec(ctx context.Context, a *App, opts *execOptions) error {
@@ -79,13 +115,40 @@ func runExec(ctx context.Context, a *App, opts *execOptions) error {
 	if err != nil {
 		return err
 	}
+	targets, err := a.execTargets(ctx, opts, binds, minTTL)
+	if err != nil {
+		return err
+	}
 	env := map[string]string{}
-	for _, b := range binds {
-		_, rec, err := a.fresh(ctx, b.Target, minTTL)
+	for _, et := range targets {
+		for _, name := range et.Names {
+			env[name] = et.Rec.AccessToken
+		}
+	}
+	if opts.NoEnv {
+		clear(env)
+	}
+	// What serves the child lives as long as the child, whatever signals
+	// tok gets meanwhile: they are the child's to act on.
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	if opts.Serve {
+		srv, err := a.startServe(bg, targets, minTTL)
 		if err != nil {
 			return err
 		}
-		env[b.Name] = rec.AccessToken
+		defer srv.Close()
+		env["TOK_URL"], env["TOK_SECRET"] = srv.URL(), srv.Secret()
+	}
+	if opts.TokenFiles {
+		files, err := a.startTokenFiles(bg, targets, minTTL)
+		if err != nil {
+			return err
+		}
+		defer files.Close()
+		for name, path := range files.Paths() {
+			env[name+"_FILE"] = path
+		}
 	}
 	code, err := execx.Run(execx.Spec{
 		Argv: opts.Command, Env: env, Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
@@ -95,4 +158,32 @@ func runExec(ctx context.Context, a *App, opts *execOptions) error {
 		return err
 	}
 	return &childExit{code: code}
+}
+
+// execTargets fetches each target's token once, in command-line order:
+// positional targets first, then those only named by --env.
+func (a *App) execTargets(ctx context.Context, opts *execOptions, binds []binding, minTTL time.Duration) ([]*execTarget, error) {
+	var out []*execTarget
+	byArg := map[string]*execTarget{}
+	add := func(arg string) {
+		if byArg[arg] == nil {
+			byArg[arg] = &execTarget{Arg: arg}
+			out = append(out, byArg[arg])
+		}
+	}
+	for _, arg := range opts.Targets {
+		add(arg)
+	}
+	for _, b := range binds {
+		add(b.Target)
+		byArg[b.Target].Names = append(byArg[b.Target].Names, b.Name)
+	}
+	for _, et := range out {
+		t, rec, err := a.fresh(ctx, et.Arg, minTTL)
+		if err != nil {
+			return nil, err
+		}
+		et.T, et.Rec = t, rec
+	}
+	return out, nil
 }

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The helpers below are children for `tok exec` in scripts and Go tests.
+// They register themselves so that commands_test.go stays as it is.
+func init() {
+	helperCommands["sigchild"] = sigChild
+	helperCommands["tty-child"] = ttyChild
+	helperCommands["kill-self"] = killSelf
+	helperCommands["cat-files"] = catFiles
+	helperCommands["wait-change"] = waitChange
+	// cat-stdin copies stdin to stdout and says "to stderr" on stderr.
+	helperCommands["cat-stdin"] = func() {
+		io.Copy(os.Stdout, os.Stdin)
+		fmt.Fprintln(os.Stderr, "to stderr")
+	}
+	helperCommands["value-of"] = func() { fmt.Println(os.Getenv(os.Args[1])) }
+	// expand SRC DST writes SRC to DST with $VARIABLES expanded, for
+	// config files that name the script's provider.
+	helperCommands["expand"] = func() {
+		b, err := os.ReadFile(os.Args[1])
+		if err == nil {
+			err = os.WriteFile(os.Args[2], []byte(os.ExpandEnv(string(b))), 0o600)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+}
+
+var signalNames = map[os.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP"}
+
+// sigchild [die|EXIT] prints "ready PID", then counts SIGINT, SIGTERM and
+// SIGHUP until 500ms pass without one after the first, prints "SIG xN"
+// for each and exits with EXIT (default 0), or with "die" kills itself
+// with the first signal it got.
+func sigChild() {
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	fmt.Println("ready", os.Getpid())
+	counts := map[string]int{}
+	var first os.Signal
+	first = <-sigs
+	counts[signalNames[first]]++
+	for quiet := time.After(500 * time.Millisecond); ; {
+		select {
+		case s := <-sigs:
+			counts[signalNames[s]]++
+			continue
+		case <-quiet:
+		}
+		break
+	}
+	for _, n := range []string{"SIGINT", "SIGTERM", "SIGHUP"} {
+		if counts[n] > 0 {
+			fmt.Printf("%s x%d\n", n, counts[n])
+		}
+	}
+	if len(os.Args) > 1 && os.Args[1] == "die" {
+		signal.Reset()
+		syscall.Kill(os.Getpid(), first.(syscall.Signal))
+		time.Sleep(5 * time.Second)
+	}
+	code := 0
+	if len(os.Args) > 1 {
+		code, _ = strconv.Atoi(os.Args[1])
+	}
+	os.Exit(code)
+}
+
+// tty-child reads a line from stdin, echoes it, then reports Ctrl-C as
+// sigchild does and exits 7.
+func ttyChild() {
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGINT)
+	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	fmt.Printf("read: %s\n", strings.TrimSpace(line))
+	fmt.Println("waiting for ^C")
+	<-sigs
+	n := 1
+	for quiet := time.After(500 * time.Millisecond); ; n++ {
+		select {
+		case <-sigs:
+			continue
+		case <-quiet:
+		}
+		break
+	}
+	fmt.Printf("SIGINT x%d\n", n)
+	os.Exit(7)
+}
+
+// kill-self SIGNAL dies by SIGNAL (a number).
+func killSelf() {
+	n, _ := strconv.Atoi(os.Args[1])
+	signal.Reset()
+	syscall.Kill(os.Getpid(), syscall.Signal(n))
+	time.Sleep(5 * time.Second)
+	os.Exit(1)
+}
+
+// cat-files VAR... prints, for each VAR, "VAR=" and the content of the
+// file named by $VAR, and the file's mode and its directory's.
+func catFiles() {
+	for _, name := range os.Args[1:] {
+		path := os.Getenv(name)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Printf("%s: %v\n", name, err)
+			os.Exit(1)
+		}
+		fi, _ := os.Stat(path)
+		di, _ := os.Stat(path[:strings.LastIndexByte(path, '/')])
+		fmt.Printf("%s=%s mode=%o dirmode=%o\n", name, b, fi.Mode().Perm(), di.Mode().Perm())
+	}
+}
+
+// wait-change VAR TIMEOUT reads the file named by $VAR, waits until its
+// content changes (at most TIMEOUT), prints "changed" and both contents'
+// lengths, and writes the path to $WORK/files-path for the script to
+// check after tok exits.
+func waitChange() {
+	path := os.Getenv(os.Args[1])
+	d, _ := time.ParseDuration(os.Args[2])
+	os.WriteFile(os.Getenv("WORK")+"/files-path", []byte(path), 0o600)
+	before, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		now, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Println("read during rewrite:", err)
+			os.Exit(1)
+		}
+		if string(now) != string(before) && len(now) > 0 {
+			fmt.Println("changed")
+			os.WriteFile(os.Getenv("WORK")+"/token-after", now, 0o600)
+			os.Exit(0)
+		}
+	}
+	fmt.Println("unchanged")
+	os.Exit(1)
+}

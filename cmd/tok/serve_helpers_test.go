@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+)
+
+func init() {
+	helperCommands["tokget"] = tokGet
+}
+
+// tokget [-secret S] [-nosecret] [-url U] [-save FILE] [-wait D] TARGET...
+// plays a long-running child of `tok exec --serve`: it asks $TOK_URL for
+// each TARGET in turn (path-escaped) and prints "TARGET: status N", then
+// "new token" or "same token" and expires_in for a 200, else the error
+// document.
+func tokGet() {
+	fs := flag.NewFlagSet("tokget", flag.ExitOnError)
+	secret := fs.String("secret", os.Getenv("TOK_SECRET"), "bearer secret")
+	noSecret := fs.Bool("nosecret", false, "send no Authorization header")
+	base := fs.String("url", os.Getenv("TOK_URL"), "token endpoint")
+	save := fs.String("save", "", "write TOK_URL to this file")
+	wait := fs.Duration("wait", 0, "pause between targets")
+	urlFile := fs.String("url-file", "", "read the token endpoint from this file")
+	fs.Parse(os.Args[1:])
+	if *urlFile != "" {
+		b, _ := os.ReadFile(*urlFile)
+		*base = string(b)
+	}
+	if *save != "" {
+		os.WriteFile(*save, []byte(*base), 0o600)
+	}
+	if *base == "" {
+		fmt.Println("TOK_URL is not set")
+		os.Exit(1)
+	}
+	last := ""
+	for i, target := range fs.Args() {
+		if i > 0 {
+			time.Sleep(*wait)
+		}
+		req, _ := http.NewRequest(http.MethodGet, *base+"/token/"+url.PathEscape(target), nil)
+		if !*noSecret {
+			req.Header.Set("Authorization", "Bearer "+*secret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Printf("%s: error %v\n", target, err)
+			os.Exit(1)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Printf("%s: status %d\n", target, resp.StatusCode)
+		if resp.StatusCode != http.StatusOK {
+			fmt.Printf("%s\n", body)
+			continue
+		}
+		var doc struct {
+			AccessToken string `json:"access_token"`
+			ExpiresIn   int    `json:"expires_in"`
+			Provider    string `json:"provider"`
+			Account     string `json:"account"`
+			TokenType   string `json:"token_type"`
+		}
+		if err := json.Unmarshal(body, &doc); err != nil || doc.AccessToken == "" {
+			fmt.Printf("bad document: %s\n", body)
+			os.Exit(1)
+		}
+		what := "new token"
+		if doc.AccessToken == last {
+			what = "same token"
+		}
+		last = doc.AccessToken
+		fmt.Printf("%s (%s %s:%s, expires_in %d, cache-control %s)\n", what, doc.TokenType, doc.Provider, doc.Account, doc.ExpiresIn, resp.Header.Get("Cache-Control"))
+		if os.Getenv("DEX_TOKEN") != "" && doc.AccessToken == os.Getenv("DEX_TOKEN") {
+			fmt.Println("same as DEX_TOKEN")
+		}
+	}
+}

@@ -1,0 +1,237 @@
+// Package serve is the token endpoint of `tok exec --serve`: a loopback
+// HTTP server that hands a long-running child a fresh token whenever it
+// asks, so that the child never holds a refresh token and never runs tok
+// itself.
+//
+//	GET /token/TARGET
+//	Authorization: Bearer SECRET
+//
+// TARGET is path-escaped (an MCP server URL becomes one segment). Only the
+// targets the server was started with are served.
+package serve
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// Fetch returns the document served for target (as written on tok's
+// command line), fresh enough for the child to use.
+type Fetch func(ctx context.Context, target string) (any, error)
+
+// Server is a running token endpoint.
+type Server struct {
+	url    string
+	secret string
+	digest [sha256.Size]byte
+	fetch  Fetch
+	log    io.Writer
+
+	targets map[string]string // canonical form to the target as written
+	locks   map[string]*sync.Mutex
+	http    *http.Server
+	done    chan struct{}
+
+	logOnce sync.Map // refusal kinds already logged
+}
+
+// Start listens on a free port of 127.0.0.1 and serves targets. Refused
+// and failed requests are logged on log, one line each, never with a
+// secret.
+func Start(targets []string, fetch Fetch, log io.Writer) (*Server, error) {
+	secret, err := newSecret()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("cannot start the token endpoint: %w", err)
+	}
+	s := &Server{
+		url: "http://" + ln.Addr().String(), secret: secret, digest: sha256.Sum256([]byte(secret)),
+		fetch: fetch, log: log, targets: map[string]string{}, locks: map[string]*sync.Mutex{},
+		done: make(chan struct{}),
+	}
+	for _, t := range targets {
+		c := Canonical(t)
+		if _, dup := s.targets[c]; !dup {
+			s.targets[c] = t
+			s.locks[c] = &sync.Mutex{}
+		}
+	}
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	go func() {
+		defer close(s.done)
+		s.http.Serve(ln)
+	}()
+	return s, nil
+}
+
+// newSecret is 32 random bytes, base64url without padding.
+func newSecret() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("cannot make a secret for the token endpoint: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// URL is http://127.0.0.1:PORT, without a trailing slash.
+func (s *Server) URL() string { return s.url }
+
+// Secret is what a client sends as its bearer token.
+func (s *Server) Secret() string { return s.secret }
+
+// Close stops listening and drops open connections.
+func (s *Server) Close() {
+	s.http.Close()
+	<-s.done
+}
+
+// Canonical is the form in which two ways of writing one target compare
+// equal: PROVIDER and PROVIDER:default, a URL with and without its final
+// slash.
+func Canonical(target string) string {
+	t, err := token.ParseTarget(target)
+	switch {
+	case err != nil:
+		return target
+	case t.URL != "":
+		return strings.TrimSuffix(t.URL, "/")
+	default:
+		return t.Key()
+	}
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if !s.authorized(r) {
+		s.refuse("a request without the right secret", "")
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tok"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer $TOK_SECRET")
+		return
+	}
+	// A browser page cannot know the secret, but say no to it outright.
+	if r.Header.Get("Origin") != "" {
+		s.refuse("a request from a browser page", "")
+		writeError(w, http.StatusForbidden, "forbidden", "requests from browser pages are refused")
+		return
+	}
+	escaped, ok := strings.CutPrefix(r.URL.EscapedPath(), "/token/")
+	if !ok || escaped == "" {
+		writeError(w, http.StatusNotFound, "not_found", "use GET /token/TARGET")
+		return
+	}
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET")
+		return
+	}
+	target, err := url.PathUnescape(escaped)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_target", "the target is not path-escaped")
+		return
+	}
+	c := Canonical(target)
+	arg, ok := s.targets[c]
+	if !ok {
+		s.refuse("a request for a target tok exec was not given", c)
+		writeError(w, http.StatusForbidden, "forbidden", "this tok exec does not serve that target")
+		return
+	}
+	s.serveToken(w, r, c, arg)
+}
+
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, c, arg string) {
+	// One fetch at a time per target: a burst of requests then finds the
+	// token the first one refreshed.
+	s.locks[c].Lock()
+	doc, err := s.fetch(r.Context(), arg)
+	s.locks[c].Unlock()
+	if err != nil {
+		fmt.Fprintf(s.log, "tok: token endpoint: %s\n", describe(err))
+		status, code := http.StatusBadGateway, "refresh_failed"
+		switch tokerr.ExitCode(err) {
+		case int(tokerr.LoginNeeded):
+			status, code = http.StatusServiceUnavailable, "login_needed"
+		case int(tokerr.StoreUnavailable):
+			status, code = http.StatusServiceUnavailable, "store_unavailable"
+		}
+		writeError(w, status, code, describe(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(doc)
+}
+
+// authorized compares the bearer token with the secret in constant time
+// (over digests, so that the length does not leak either).
+func (s *Server) authorized(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	scheme, cred, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(cred)))
+	return subtle.ConstantTimeCompare(got[:], s.digest[:]) == 1
+}
+
+// refuse logs a refused request once per kind, so that a misbehaving
+// client cannot flood the child's terminal.
+func (s *Server) refuse(what, target string) {
+	if _, seen := s.logOnce.LoadOrStore(what, true); seen {
+		return
+	}
+	if target != "" {
+		what += " (" + printable(target) + ")"
+	}
+	fmt.Fprintf(s.log, "tok: token endpoint refused %s\n", what)
+}
+
+// describe is err as one line with its hint, as tok prints errors.
+func describe(err error) string {
+	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ")
+	if errors.Is(err, context.Canceled) {
+		msg = "request cancelled"
+	}
+	if h := tokerr.HintOf(err); h != "" {
+		msg += "; " + h
+	}
+	return msg
+}
+
+func writeError(w http.ResponseWriter, status int, code, desc string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
+}
+
+// printable keeps a client-chosen string from writing control characters
+// to the terminal.
+func printable(s string) string {
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}
