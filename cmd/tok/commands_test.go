@@ -57,13 +57,37 @@ var helperCommands = map[string]func(){
 }
 
 var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"op":          cmdOP,
-	"devicelogin": cmdDeviceLogin,
-	"concurrent":  cmdConcurrent,
-	"exits":       cmdExits,
-	"listen":      cmdListen,
-	"subst":       cmdSubst,
-	"corrupt":     cmdCorrupt,
+	"op":                cmdOP,
+	"devicelogin":       cmdDeviceLogin,
+	"concurrent":        cmdConcurrent,
+	"exits":             cmdExits,
+	"listen":            cmdListen,
+	"subst":             cmdSubst,
+	"corrupt":           cmdCorrupt,
+	"absent-everywhere": cmdAbsentEverywhere,
+}
+
+// absent-everywhere SECRETFILE DIR... fails when the secret held in
+// SECRETFILE (one line) appears in any file under the DIRs.
+func cmdAbsentEverywhere(ts *testscript.TestScript, neg bool, args []string) {
+	secret, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	needle := strings.TrimSpace(string(secret))
+	if len(needle) < 8 {
+		ts.Fatalf("absent-everywhere: %s holds no secret", args[0])
+	}
+	for _, dir := range args[1:] {
+		filepath.WalkDir(ts.MkAbs(dir), func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			b, err := os.ReadFile(path)
+			if err == nil && strings.Contains(string(b), needle) {
+				ts.Fatalf("secret found in %s", path)
+			}
+			return nil
+		})
+	}
 }
 
 // listen FILE holds a port on 127.0.0.1 busy for the rest of the script
@@ -96,6 +120,9 @@ func replaceInFile(ts *testscript.TestScript, name, old, new string) {
 // encrypted with the script's passphrase as tok would write it.
 func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
 	b := store.NewFile(store.FileDir(ts.Getenv("TOK_STATE_DIR")), ts.Getenv("TOK_PASSPHRASE"), false)
+	if ts.Getenv("TOK_STORE") == "keyring" {
+		b = store.NewKeyring(ts.Getenv("TOK_KEYRING_SERVICE"), store.DefaultKeyringTimeout)
+	}
 	ts.Check(b.Set(context.Background(), store.TokenKey(args[0], args[1]), []byte("garbage{not json")))
 }
 
@@ -259,4 +286,4 @@ func scriptEnv(ts *testscript.TestScript) []string {
 }
 
 var scriptVars = []string{"PATH", "HOME", "WORK", "TMPDIR", "XDG_CONFIG_HOME", "TOK_STATE_DIR", "TOK_STORE", "TOK_PASSPHRASE",
-	"TOK_BROWSER", "TOK_CONFIG", "TOK_MIN_TTL", "CI", "DISPLAY", "SSH_CONNECTION", "ISSUER", "TOK_SVC_CLIENT_SECRET", "TOK_DEX_CLIENT_ID"}
+	"TOK_BROWSER", "TOK_CONFIG", "DBUS_SESSION_BUS_ADDRESS", "TOK_KEYRING_SERVICE", "TOK_MIN_TTL", "CI", "DISPLAY", "SSH_CONNECTION", "ISSUER", "TOK_SVC_CLIENT_SECRET", "TOK_DEX_CLIENT_ID"}

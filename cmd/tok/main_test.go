@@ -13,12 +13,20 @@ import (
 	"github.com/tok-cli/tok/internal/testop"
 )
 
+// binDirEnv passes tokDir to copies of the test binary run as children.
+const binDirEnv = "TOK_TEST_BIN_DIR"
+
 // tokDir holds the tok binary built once for all scripts: the scripts run
 // the real command, as a user would.
 var tokDir string
 
 func TestMain(m *testing.M) {
-	if _, helper := helperCommands[filepath.Base(os.Args[0])]; !helper {
+	_, helper := helperCommands[filepath.Base(os.Args[0])]
+	if dir := os.Getenv(binDirEnv); dir != "" {
+		// A re-executed copy (TestScriptsKeyring) reuses its parent's tok.
+		tokDir, helper = dir, true
+	}
+	if !helper {
 		dir, err := os.MkdirTemp("", "tok-bin-")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -59,7 +67,11 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("HOME", filepath.Join(work, "home"))
 	env.Setenv("XDG_CONFIG_HOME", filepath.Join(work, "home", ".config"))
 	env.Setenv("TOK_STATE_DIR", filepath.Join(work, "state"))
-	env.Setenv("TOK_STORE", "file")
+	env.Setenv("TOK_STORE", storeFromTest())
+	env.Setenv("DBUS_SESSION_BUS_ADDRESS", os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	// Scripts run in parallel against one Secret Service: each gets its
+	// own keyring service so their logins never meet.
+	env.Setenv("TOK_KEYRING_SERVICE", "tok-test-"+filepath.Base(work))
 	env.Setenv("TOK_PASSPHRASE", "correct horse battery staple")
 	env.Setenv("TOK_BROWSER", "browse")
 	env.Setenv("PUBLIC_CLIENT", testop.PublicClientID)

@@ -105,7 +105,7 @@ func (a *App) store() (*store.Store, error) {
 	}
 	switch a.cfg.Store {
 	case "", "keyring":
-		return store.New(store.NewKeyring("tok", store.DefaultKeyringTimeout), idx), nil
+		return store.New(store.NewKeyring(a.keyringService(), store.DefaultKeyringTimeout), idx), nil
 	case "file":
 		b, err := a.fileBackend()
 		if err != nil {

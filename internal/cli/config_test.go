@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+func testApp(t *testing.T, env map[string]string) *App {
+	t.Helper()
+	a := NewApp(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+	a.LookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	return a
+}
+
+func writeConfig(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadConfigFormats(t *testing.T) {
+	files := map[string]string{
+		"config.yaml": "store: file\nmin_ttl: 2m\nproviders:\n  dex:\n    issuer: https://id.example.com\n    client_id: c\n    scopes: [openid, email]\n    redirect_port: 8765\n    auth_params: {prompt: consent}\n",
+		"config.toml": "store = \"file\"\nmin_ttl = \"2m\"\n[providers.dex]\nissuer = \"https://id.example.com\"\nclient_id = \"c\"\nscopes = [\"openid\", \"email\"]\nredirect_port = 8765\n[providers.dex.auth_params]\nprompt = \"consent\"\n",
+		"config.json": `{"store":"file","min_ttl":"2m","providers":{"dex":{"issuer":"https://id.example.com","client_id":"c","scopes":["openid","email"],"redirect_port":8765,"auth_params":{"prompt":"consent"}}}}`,
+	}
+	for name, body := range files {
+		t.Run(name, func(t *testing.T) {
+			a := testApp(t, map[string]string{"TOK_CONFIG": writeConfig(t, name, body)})
+			cfg, err := a.loadConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := cfg.Providers["dex"]
+			if cfg.Store != "file" || cfg.MinTTL != 2*time.Minute || p.Issuer != "https://id.example.com" ||
+				p.ClientID != "c" || len(p.Scopes) != 2 || p.RedirectPort != 8765 || p.AuthParams["prompt"] != "consent" {
+				t.Fatalf("cfg = %+v, dex = %+v", cfg, p)
+			}
+		})
+	}
+}
+
+func TestLoadConfigPrecedence(t *testing.T) {
+	file := writeConfig(t, "c.yaml", "store: file\nmin_ttl: 2m\n")
+	a := testApp(t, map[string]string{"TOK_CONFIG": "/nonexistent.yaml", "TOK_STORE": "keyring", "TOK_MIN_TTL": "5m", "TOK_STATE_DIR": "/tmp/st"})
+	a.ConfigFlag = file // --config wins over TOK_CONFIG
+	cfg, err := a.loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.File != file || cfg.Store != "keyring" || cfg.MinTTL != 5*time.Minute || cfg.StateDir != "/tmp/st" {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	a := testApp(t, map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "XDG_STATE_HOME": "/xdg/state"})
+	cfg, err := a.loadConfig()
+	if err != nil {
+		t.Fatal("a missing default config file must be fine:", err)
+	}
+	if cfg.File != "" || cfg.MinTTL != 60*time.Second || cfg.StateDir != "/xdg/state/tok" || cfg.Store != "" {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	tests := []struct{ name, file, body, want string }{
+		{"syntax", "c.yaml", "providers:\n  x:\n   - : : [\n", "line"},
+		{"unknown key", "c.yaml", "providers:\n  x:\n    client_idd: y\n", "client_idd"},
+		{"bad min_ttl", "c.yaml", "min_ttl: soon\n", "min_ttl"},
+		{"bad toml", "c.toml", "store = = 1\n", "c.toml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := testApp(t, map[string]string{"TOK_CONFIG": writeConfig(t, tt.file, tt.body)})
+			_, err := a.loadConfig()
+			if tokerr.ExitCode(err) != int(tokerr.Usage) || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+	a := testApp(t, map[string]string{"TOK_CONFIG": "/does/not/exist.yaml"})
+	if _, err := a.loadConfig(); tokerr.ExitCode(err) != int(tokerr.Usage) {
+		t.Fatalf("an explicit missing config file: err = %v", err)
+	}
+}
+
+func TestRunErrorsAreOneLine(t *testing.T) {
+	var stderr bytes.Buffer
+	a := NewApp(strings.NewReader(""), &bytes.Buffer{}, &stderr)
+	a.LookupEnv = func(k string) (string, bool) { return map[string]string{"XDG_CONFIG_HOME": t.TempDir()}[k], k == "XDG_CONFIG_HOME" }
+	code := a.Run(t.Context(), []string{"print", "gthub"})
+	if code != 2 || stderr.String() != "tok: unknown provider \"gthub\"; did you mean github?\n" {
+		t.Fatalf("code %d, stderr %q", code, stderr.String())
+	}
+}
