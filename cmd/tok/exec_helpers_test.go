@@ -25,6 +25,18 @@ func init() {
 		io.Copy(os.Stdout, os.Stdin)
 		fmt.Fprintln(os.Stderr, "to stderr")
 	}
+	// gone FILE succeeds when the path written in FILE, and its
+	// directory, no longer exist.
+	helperCommands["gone"] = func() {
+		b, _ := os.ReadFile(os.Args[1])
+		path := string(b)
+		for _, p := range []string{path, path[:max(strings.LastIndexByte(path, '/'), 0)]} {
+			if _, err := os.Stat(p); len(path) == 0 || err == nil {
+				fmt.Printf("%q is still there\n", p)
+				os.Exit(1)
+			}
+		}
+	}
 	helperCommands["value-of"] = func() { fmt.Println(os.Getenv(os.Args[1])) }
 	// expand SRC DST writes SRC to DST with $VARIABLES expanded, for
 	// config files that name the script's provider.
@@ -148,7 +160,7 @@ func waitChange() {
 		}
 		if string(now) != string(before) && len(now) > 0 {
 			fmt.Println("changed")
-			os.WriteFile(os.Getenv("WORK")+"/token-after", now, 0o600)
+			os.WriteFile(os.Getenv("WORK")+"/token-after", append(now, '\n'), 0o600)
 			os.Exit(0)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,6 +29,12 @@ func startExecChild(t *testing.T, e *tokEnv, args ...string) *execChild {
 	t.Helper()
 	cmd := e.tok(append([]string{"exec", "dex", "--"}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return startExecCmd(t, cmd)
+}
+
+// startExecCmd starts cmd, a tok exec of sigchild, and waits for "ready".
+func startExecCmd(t *testing.T, cmd *exec.Cmd) *execChild {
+	t.Helper()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	pipe, err := cmd.StdoutPipe()
@@ -168,4 +175,27 @@ func itoa(n int) string {
 		return string(rune('0' + n))
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// Token files go when tok is interrupted: the signal reaches the child,
+// the child exits, tok removes the directory.
+func TestExecTokenFilesRemovedOnSignal(t *testing.T) {
+	e := newTokEnv(t)
+	e.run("login", "dex")
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		cmd := e.tok("exec", "dex", "--token-files", "--", "sigchild", "0")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		c := startExecCmd(t, cmd)
+		dirs, _ := filepath.Glob(filepath.Join(e.dir, "tok-exec-*"))
+		if len(dirs) != 1 {
+			t.Fatalf("token file directories while the child runs: %v", dirs)
+		}
+		syscall.Kill(-cmd.Process.Pid, sig)
+		if out, code := c.wait(t); code != 0 || out != signalNames[sig]+" x1\n" {
+			t.Errorf("%v: child said %q, tok exited %d", sig, out, code)
+		}
+		if _, err := os.Stat(dirs[0]); !os.IsNotExist(err) {
+			t.Errorf("%v: %s is still there after tok exited", sig, dirs[0])
+		}
+	}
 }

@@ -62,13 +62,13 @@ func (k *Keeper) Run(ctx context.Context, cur Token) {
 			continue
 		}
 		next, err := k.Fetch(ctx, k.MinTTL+margin(k.MinTTL)*2)
+		if ctx.Err() != nil {
+			return // the child is gone; so is the directory, soon
+		}
 		if err == nil && next.Value != cur.Value {
 			err = k.Write(next)
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
 			k.Warn(err)
 			failures++
 			due = now.Add(backoff(failures))
