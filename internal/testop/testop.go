@@ -50,6 +50,7 @@ type Server struct {
 	mu          sync.Mutex
 	grants      map[string]int
 	revocations int
+	delays      tokenDelays
 }
 
 // Start runs a provider on a free port of 127.0.0.1.
@@ -137,6 +138,8 @@ func (s *Server) count(h http.Handler, tokenPath, revokePath string) http.Handle
 			s.mu.Lock()
 			s.grants[form.Get("grant_type")]++
 			s.mu.Unlock()
+			s.serveToken(h, w, r)
+			return
 		case r.URL.Path == revokePath:
 			s.mu.Lock()
 			s.revocations++

@@ -1,0 +1,106 @@
+package token
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// holdLockChild marks the copy of the test binary that takes a lock and
+// waits to be killed.
+const holdLockChild = "TOK_TEST_HOLD_LOCK_DIR"
+
+// TestHoldLockChild is not a test: it is the lock holder, run by holdLock.
+func TestHoldLockChild(t *testing.T) {
+	dir := os.Getenv(holdLockChild)
+	if dir == "" {
+		t.Skip("run by holdLock")
+	}
+	l := &Locker{Dir: dir}
+	if _, err := l.Lock(context.Background(), "dex:default"); err != nil {
+		os.Exit(1)
+	}
+	os.Stdout.WriteString("locked\n")
+	time.Sleep(time.Minute)
+	os.Exit(0)
+}
+
+// holdLock starts a process that holds dex:default's lock in dir.
+func holdLock(t *testing.T, dir string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHoldLockChild$")
+	cmd.Env = append(os.Environ(), holdLockChild+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "locked\n" {
+		t.Fatalf("lock holder said %q", line)
+	}
+	return cmd
+}
+
+// A lock held by another process is waited for a bounded time, saying
+// what for, and the error names the target and the lock file.
+func TestLockWaitIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	holdLock(t, dir)
+	var notice strings.Builder
+	l := &Locker{Dir: dir, Wait: 300 * time.Millisecond, Notice: &notice}
+	start := time.Now()
+	unlock, err := l.Lock(context.Background(), "dex:default")
+	if err == nil {
+		unlock()
+		t.Fatal("took a lock another process holds")
+	}
+	if d := time.Since(start); d < 300*time.Millisecond || d > 3*time.Second {
+		t.Errorf("gave up after %v, want about 300ms", d)
+	}
+	if notice.String() != "tok: waiting for another tok process refreshing dex:default\n" {
+		t.Errorf("notice %q", notice.String())
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "gave up after 300ms waiting for another tok process refreshing dex:default (lock ") {
+		t.Errorf("error %q", msg)
+	}
+}
+
+// A lock whose holder was killed with SIGKILL is free at once: the kernel
+// dropped it with the process, and the lock file left behind means nothing.
+func TestLockOfAKilledProcessIsFree(t *testing.T) {
+	dir := t.TempDir()
+	cmd := holdLock(t, dir)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	var notice strings.Builder
+	l := &Locker{Dir: dir, Wait: 5 * time.Second, Notice: &notice}
+	start := time.Now()
+	unlock, err := l.Lock(context.Background(), "dex:default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	if notice.Len() > 0 || time.Since(start) > time.Second {
+		t.Errorf("waited %v for a dead process (%q)", time.Since(start), notice.String())
+	}
+}
+
+// Cancelling (Ctrl-C) ends the wait at once with the context's error.
+func TestLockWaitEndsWithTheContext(t *testing.T) {
+	dir := t.TempDir()
+	holdLock(t, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	l := &Locker{Dir: dir, Wait: time.Minute}
+	if _, err := l.Lock(ctx, "dex:default"); err != context.DeadlineExceeded {
+		t.Errorf("Lock = %v, want the context's error", err)
+	}
+}
