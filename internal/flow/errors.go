@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -58,6 +60,13 @@ func endpointError(endpoint string, err error) error {
 	if err == nil {
 		return nil
 	}
+	// An HTTP client or dial timeout is the server's silence; the end of
+	// the caller's own context (its --timeout, an interrupt) is not
+	// reshaped, so that callers can tell the two apart.
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Timeout() && ue.Err != context.DeadlineExceeded {
+		return fmt.Errorf("%s did not answer in time", endpoint)
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
@@ -98,5 +107,27 @@ func CheckBearer(t *oauth2.Token) error {
 	if t.TokenType != "" && !strings.EqualFold(t.TokenType, "bearer") {
 		return fmt.Errorf("token endpoint returned token_type %s, tok only handles Bearer", clean(t.TokenType, 40))
 	}
+	if negativeExpiresIn(t) {
+		return errors.New("token endpoint returned a negative expires_in")
+	}
 	return nil
+}
+
+// negativeExpiresIn spots a broken RFC 6749 §5.1 expires_in. Storing a
+// token that expired before it arrived would only make every later command
+// refresh it again. Zero and absent mean "not said", as x/oauth2 reads them.
+func negativeExpiresIn(t *oauth2.Token) bool {
+	if t.ExpiresIn < 0 {
+		return true
+	}
+	switch v := t.Extra("expires_in").(type) {
+	case float64:
+		return v < 0
+	case int64: // x/oauth2 reads form-encoded numbers so
+		return v < 0
+	case string:
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		return err == nil && n < 0
+	}
+	return false
 }
