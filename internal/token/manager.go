@@ -121,14 +121,27 @@ func (m *Manager) refreshFailed(ctx context.Context, t Target, used *store.Recor
 	if now, lerr := m.load(ctx, t); lerr == nil && now.RefreshToken != used.RefreshToken && now.TTL(m.Now()) > 0 {
 		return now, nil
 	}
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
+	if rejected(err) {
 		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", flow.TokenEndpointError(err)))
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
 	return nil, fmt.Errorf("refreshing %s: %w", t, flow.TokenEndpointError(err))
+}
+
+// rejected reports whether the token endpoint refused the grant (RFC 6749
+// §5.2: an error code, with 400 or 401), as opposed to failing in a way a
+// new login would not fix: a 5xx or HTML page from a proxy, a redirect.
+func rejected(err error) bool {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		return false
+	}
+	if re.ErrorCode != "" {
+		return true
+	}
+	return re.Response != nil && (re.Response.StatusCode == 400 || re.Response.StatusCode == 401)
 }
 
 func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.Provider) (*store.Record, error) {
