@@ -29,5 +29,10 @@ completions:
 	$(GO) run ./cmd/tok completion fish > completions/tok.fish
 	$(GO) run ./cmd/tok completion powershell > completions/tok.ps1
 
+# bench builds tok and prints its speed against a bare keyring read, in a
+# private D-Bus session with gnome-keyring (needs dbus and gnome-keyring).
+bench:
+	$(GO) run ./internal/bench
+
 clean:
 	rm -rf bin dist

@@ -1,0 +1,121 @@
+// Command bench is `make bench`: it builds tok and a minimal keyring
+// reader, starts a private D-Bus session with gnome-keyring-daemon (its own
+// HOME, so the developer's keyring is never touched), logs in to an
+// in-process OpenID provider through the real browser flow, and prints,
+// side by side:
+//
+//   - `tok print` of a fresh cached token against the floor: a Go program
+//     that reads one keyring item with go-keyring and prints it;
+//   - the peak RSS of `tok print`;
+//   - `tok exec TARGET -- true` against `tok print`;
+//   - 32 concurrent `tok print --min-ttl` of a token that needs a refresh:
+//     token requests at the provider, failures, wall time.
+//
+// These are benchmarks, not tests: the figures go in the issue note.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tok-cli/tok/internal/testop"
+)
+
+// sessionEnv marks the copy of bench that runs inside the D-Bus session.
+const sessionEnv = "TOK_BENCH_SESSION"
+
+var (
+	runs       = flag.Int("n", 50, "runs of each command")
+	concurrent = flag.Int("c", 32, "concurrent tok print runs")
+	shell      = flag.String("sh", "", "instead of the bench, run this sh command in the logged-in session ($TOK and $FLOOR are the programs), to profile")
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "browse" {
+		browse(os.Args[len(os.Args)-1])
+		return
+	}
+	flag.Parse()
+	var err error
+	if os.Getenv(sessionEnv) == "" {
+		err = outside()
+	} else {
+		err = inside(os.Getenv(sessionEnv))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// browse plays the user's browser for `tok login` (TOK_BROWSER).
+func browse(url string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, _, err := testop.Browse(ctx, url, testop.User, testop.Password); err != nil {
+		fmt.Fprintln(os.Stderr, "browse:", err)
+		os.Exit(1)
+	}
+}
+
+// outside builds the programs and runs bench again inside a private
+// D-Bus session with an unlocked gnome-keyring.
+func outside() error {
+	for _, bin := range []string{"dbus-run-session", "gnome-keyring-daemon"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			return fmt.Errorf("%s not found: apt-get install -y dbus gnome-keyring", bin)
+		}
+	}
+	dir, err := os.MkdirTemp("", "tok-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for name, pkg := range map[string]string{"tok": "./cmd/tok", "floor": "./internal/bench/floor"} {
+		build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(dir, name), pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("building %s: %v\n%s", pkg, err, out)
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	// --unlock with a password on stdin creates the login collection and
+	// leaves it unlocked, as a desktop login would.
+	const script = `printf %s benchpass | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"`
+	args := append([]string{"--", "sh", "-c", script, "sh", self}, os.Args[1:]...)
+	cmd := exec.Command("dbus-run-session", args...)
+	cmd.Env = append(isolatedEnv(dir), sessionEnv+"="+dir)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return cmd.Run()
+}
+
+// isolatedEnv is the environment without the user's session, HOME and
+// XDG dirs in dir.
+func isolatedEnv(dir string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if name == "HOME" || name == "DBUS_SESSION_BUS_ADDRESS" || strings.HasPrefix(name, "XDG_") ||
+			strings.HasPrefix(name, "GNOME_KEYRING") || strings.HasPrefix(name, "TOK_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	home := filepath.Join(dir, "home")
+	env = append(env, "HOME="+home)
+	for _, d := range []string{"XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"} {
+		p := filepath.Join(home, strings.ToLower(d))
+		os.MkdirAll(p, 0o700)
+		env = append(env, d+"="+p)
+	}
+	return env
+}
