@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -67,7 +68,7 @@ func Fetch(ctx context.Context, hc *http.Client, issuer string, urls []string) (
 			return nil, err
 		}
 		if md.Issuer != issuer {
-			return nil, fmt.Errorf("discovery at %s names issuer %q, not the configured %q: refusing it", u, md.Issuer, issuer)
+			return nil, fmt.Errorf("discovery at %s names issuer %s, not the configured %q: refusing it", u, quoteShort(md.Issuer, 100), issuer)
 		}
 		if err := md.check(); err != nil {
 			return nil, fmt.Errorf("discovery at %s: %w", u, err)
@@ -78,6 +79,15 @@ func Fetch(ctx context.Context, hc *http.Client, issuer string, urls []string) (
 }
 
 var errNoDocument = errors.New("no metadata document")
+
+// quoteShort quotes a string from a server for a one-line message, cut to
+// max runes.
+func quoteShort(s string, max int) string {
+	if r := []rune(s); len(r) > max {
+		return strconv.Quote(string(r[:max])) + "..."
+	}
+	return strconv.Quote(s)
+}
 
 func fetchOne(ctx context.Context, hc *http.Client, u string) (*Metadata, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)

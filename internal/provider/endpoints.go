@@ -36,6 +36,9 @@ func (d *Discoverer) Endpoints(ctx context.Context, p *Provider) (*Metadata, err
 		Issuer: p.Issuer, AuthURL: p.AuthURL, TokenURL: p.TokenURL,
 		DeviceAuthURL: p.DeviceAuthURL, RevocationURL: p.RevocationURL,
 	}
+	if err := p.checkCleartext(); err != nil {
+		return nil, err
+	}
 	if p.Issuer == "" || (p.AuthURL != "" && p.TokenURL != "") {
 		if md.TokenURL == "" {
 			return nil, tokerr.New(tokerr.Usage, "provider %s has no token_url", p.Name)
@@ -128,4 +131,25 @@ func (d *Discoverer) writeCache(path string, md *Metadata) {
 	if werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
 		os.Remove(tmp.Name())
 	}
+}
+
+// checkCleartext refuses configured URLs that would send codes, tokens or
+// the client secret, or fetch the metadata that names where they go, over
+// plain http to another machine.
+func (p *Provider) checkCleartext() error {
+	if p.Issuer != "" {
+		if err := SecureURL(p.Issuer); err != nil {
+			return tokerr.New(tokerr.Usage, "provider %s: issuer %s is not https: its metadata could be forged on the way", p.Name, p.Issuer).
+				WithHint("use the https issuer; plain http is only for 127.0.0.1 and localhost")
+		}
+	}
+	for _, u := range []string{p.AuthURL, p.TokenURL, p.DeviceAuthURL, p.RevocationURL} {
+		if u == "" {
+			continue
+		}
+		if err := SecureURL(u); err != nil {
+			return tokerr.Wrap(tokerr.Usage, err, "provider %s", p.Name)
+		}
+	}
+	return nil
 }
