@@ -45,7 +45,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *App {
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		LookupEnv: os.LookupEnv,
 		Now:       time.Now,
-		HTTP:      &http.Client{Timeout: 30 * time.Second},
+		HTTP:      newHTTPClient(),
 	}
 	a.OpenBrowser = a.openBrowser
 	return a
@@ -60,6 +60,7 @@ func (a *App) openBrowser(url string) error {
 	for _, name := range []string{"TOK_BROWSER", "BROWSER"} {
 		if cmdline := strings.Fields(a.getenv(name)); len(cmdline) > 0 {
 			cmd := exec.Command(cmdline[0], append(cmdline[1:], url)...)
+			cmd.Env = withoutSecrets(os.Environ())
 			cmd.Stdout, cmd.Stderr = a.Stderr, a.Stderr
 			if err := cmd.Start(); err != nil {
 				return err
@@ -69,6 +70,7 @@ func (a *App) openBrowser(url string) error {
 		}
 	}
 	browser.Stdout, browser.Stderr = a.Stderr, a.Stderr
+	defer hideSecrets()()
 	return browser.OpenURL(url)
 }
 

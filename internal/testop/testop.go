@@ -49,6 +49,7 @@ type Server struct {
 
 	mu          sync.Mutex
 	grants      map[string]int
+	secrets     []string // see Secrets
 	revocations int
 	delays      tokenDelays
 }
@@ -120,7 +121,7 @@ func (s *Server) routes(provider *op.Provider) http.Handler {
 	mux.Handle(loginPath, interceptor.HandlerFunc(loginHandler(s.storage, op.AuthCallbackURL(provider))))
 	mux.HandleFunc(devicePath, s.storage.deviceHandler)
 	mux.Handle("/", provider)
-	return s.count(mux, provider.TokenEndpoint().Relative(), provider.RevocationEndpoint().Relative())
+	return s.recordSecrets(s.count(mux, provider.TokenEndpoint().Relative(), provider.RevocationEndpoint().Relative()))
 }
 
 // count wraps h to count token requests by grant_type and revocations.
