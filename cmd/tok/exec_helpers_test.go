@@ -92,11 +92,12 @@ func sigChild() {
 	os.Exit(code)
 }
 
-// tty-child reads a line from stdin, echoes it, then reports Ctrl-C as
+// tty-child says "reading", reads a line from stdin, echoes it, then reports Ctrl-C as
 // sigchild does and exits 7.
 func ttyChild() {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGINT)
+	fmt.Println("reading")
 	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 	fmt.Printf("read: %s\n", strings.TrimSpace(line))
 	fmt.Println("waiting for ^C")

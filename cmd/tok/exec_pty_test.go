@@ -4,6 +4,8 @@ package main
 
 import (
 	"bytes"
+	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -88,4 +90,70 @@ func TestExecOnTerminal(t *testing.T) {
 	if strings.Contains(out.String(), "tok: interrupted") {
 		t.Errorf("tok saw the Ctrl-C meant for the child:\n%s", out.String())
 	}
+}
+
+// Ctrl-Z on an interactive child stops the whole job, as without tok: the
+// shell gets the terminal back and says so; fg resumes the child on the
+// terminal, where it reads and gets Ctrl-C as before.
+func TestExecJobControl(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("job control is supervised on linux")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	e := newTokEnv(t)
+	e.run("login", "dex")
+	sh := exec.Command(bash, "--norc", "--noprofile", "-i")
+	sh.Env = append(e.env, "PS1=$ ", "TERM=dumb")
+	sh.Dir = e.dir
+	master, err := pty.Start(sh)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer func() {
+		master.Close()
+		sh.Process.Kill()
+		sh.Wait()
+	}()
+	out := &ptyOutput{}
+	go func() {
+		b := make([]byte, 4096)
+		for {
+			n, err := master.Read(b)
+			out.Write(b[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	master.Write([]byte("tok exec dex -- tty-child\n"))
+	out.waitFor(t, "reading")
+	master.Write([]byte{0x1a}) // Ctrl-Z
+	out.waitFor(t, "Stopped")
+	master.Write([]byte("echo $((6*7))\n"))
+	out.waitFor(t, "42")
+	// bg: the child runs on without the terminal, which the shell
+	// keeps: what is typed now goes to the shell, not to the child.
+	master.Write([]byte("bg\n"))
+	out.waitFor(t, "tok exec dex -- tty-child &")
+	master.Write([]byte("echo $((7*8))\n"))
+	out.waitFor(t, "56")
+	master.Write([]byte("fg\n"))
+	time.Sleep(200 * time.Millisecond)
+	master.Write([]byte("after fg\n"))
+	out.waitFor(t, "read: after fg")
+	if strings.Contains(out.String(), "read: echo") {
+		t.Errorf("the child read what was typed for the shell:\n%s", out.String())
+	}
+	out.waitFor(t, "waiting for ^C")
+	master.Write([]byte{3})
+	out.waitFor(t, "SIGINT x")
+	master.Write([]byte("echo status=$?\n"))
+	out.waitFor(t, "status=7")
+	if !strings.Contains(out.String(), "SIGINT x1") {
+		t.Errorf("Ctrl-C did not reach the child exactly once:\n%s", out.String())
+	}
+	master.Write([]byte("exit\n"))
 }

@@ -41,12 +41,12 @@ func Run(s Spec) (int, error) {
 	cmd.Args[0] = s.Argv[0]
 	cmd.Env = Environ(os.Environ(), s.Env, s.Strip)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.Stdin, s.Stdout, s.Stderr
-	restore := prepare(cmd)
+	term := prepare(cmd)
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
-		restore()
+		term.restore()
 		return startFailure(s, err)
 	}
 	done := make(chan struct{})
@@ -60,9 +60,10 @@ func Run(s Spec) (int, error) {
 			}
 		}
 	}()
+	term.superviseStops(cmd.Process.Pid)
 	werr := cmd.Wait()
 	close(done)
-	restore()
+	term.restore()
 	return exitStatus(cmd.ProcessState, werr), nil
 }
 

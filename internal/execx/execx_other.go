@@ -9,7 +9,13 @@ import (
 
 var forwarded = []os.Signal{os.Interrupt}
 
-func prepare(*exec.Cmd) func() { return func() {} }
+type terminal struct{}
+
+func prepare(*exec.Cmd) *terminal { return nil }
+
+func (*terminal) restore() {}
+
+func (*terminal) superviseStops(int) {}
 
 func exitStatus(ps *os.ProcessState, _ error) int {
 	if ps == nil {
