@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -15,9 +14,7 @@ import (
 // The helpers below are children for `tok exec` in scripts and Go tests.
 // They register themselves so that commands_test.go stays as it is.
 func init() {
-	helperCommands["sigchild"] = sigChild
 	helperCommands["tty-child"] = ttyChild
-	helperCommands["kill-self"] = killSelf
 	helperCommands["cat-files"] = catFiles
 	helperCommands["wait-change"] = waitChange
 	// cat-stdin copies stdin to stdout and says "to stderr" on stderr.
@@ -52,46 +49,6 @@ func init() {
 	}
 }
 
-var signalNames = map[os.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP"}
-
-// sigchild [die|EXIT] prints "ready PID", then counts SIGINT, SIGTERM and
-// SIGHUP until 500ms pass without one after the first, prints "SIG xN"
-// for each and exits with EXIT (default 0), or with "die" kills itself
-// with the first signal it got.
-func sigChild() {
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	fmt.Println("ready", os.Getpid())
-	counts := map[string]int{}
-	var first os.Signal
-	first = <-sigs
-	counts[signalNames[first]]++
-	for quiet := time.After(500 * time.Millisecond); ; {
-		select {
-		case s := <-sigs:
-			counts[signalNames[s]]++
-			continue
-		case <-quiet:
-		}
-		break
-	}
-	for _, n := range []string{"SIGINT", "SIGTERM", "SIGHUP"} {
-		if counts[n] > 0 {
-			fmt.Printf("%s x%d\n", n, counts[n])
-		}
-	}
-	if len(os.Args) > 1 && os.Args[1] == "die" {
-		signal.Reset()
-		syscall.Kill(os.Getpid(), first.(syscall.Signal))
-		time.Sleep(5 * time.Second)
-	}
-	code := 0
-	if len(os.Args) > 1 {
-		code, _ = strconv.Atoi(os.Args[1])
-	}
-	os.Exit(code)
-}
-
 // tty-child says "reading", reads a line from stdin, echoes it, then reports Ctrl-C as
 // sigchild does and exits 7.
 func ttyChild() {
@@ -113,15 +70,6 @@ func ttyChild() {
 	}
 	fmt.Printf("SIGINT x%d\n", n)
 	os.Exit(7)
-}
-
-// kill-self SIGNAL dies by SIGNAL (a number).
-func killSelf() {
-	n, _ := strconv.Atoi(os.Args[1])
-	signal.Reset()
-	syscall.Kill(os.Getpid(), syscall.Signal(n))
-	time.Sleep(5 * time.Second)
-	os.Exit(1)
 }
 
 // cat-files VAR... prints, for each VAR, "VAR=" and the content of the

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/tok-cli/tok/internal/testop"
@@ -86,9 +85,7 @@ func (b *bench) runPath(path string, args ...string) (run, error) {
 	start := time.Now()
 	err := cmd.Run()
 	r := run{wall: time.Since(start), out: stdout.String(), stderr: stderr.String()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
-	}
+	r.maxRSS = maxRSSOf(cmd.ProcessState)
 	if err != nil {
 		return r, fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
