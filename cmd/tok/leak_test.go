@@ -80,6 +80,7 @@ type leakEnv struct {
 	work, home, state, tmp, rec string
 	env                         []string
 	runs                        []*leakRun
+	kinds                       map[string]int // processes recorded by check
 }
 
 func newLeakEnv(t *testing.T) *leakEnv {
@@ -254,17 +255,38 @@ func TestNoSecretLeaks(t *testing.T) {
 	e.tok(0, nil, "logout", "conf")
 	e.tok(0, nil, "logout", "dex:dev")
 
-	e.check()
-}
-
-// check scans everything for every secret the provider saw.
-func (e *leakEnv) check() {
-	t := e.t
-	secrets := append(e.srv.Secrets(), testop.ConfidentialClientSecret, leakPassphrase)
+	secrets := e.check()
 	t.Logf("%d secrets, %d commands", len(secrets), len(e.runs))
 	if len(secrets) < 20 {
 		t.Fatalf("the provider recorded only %d secrets: the leak test is not seeing the flows", len(secrets))
 	}
+	// The scan must be able to see a token: the file store holds one,
+	// encrypted, that decrypts to a record with it.
+	fb := store.NewFile(store.FileDir(e.state), leakPassphrase, false)
+	raw, err := fb.Get(context.Background(), store.TokenKey("dex", "default"))
+	if err != nil || !containsAny(string(raw), secrets) {
+		t.Errorf("the file store's decrypted record holds no known token (err %v): the scan proves nothing", err)
+	}
+	if e.kinds["browser"] != 2 || e.kinds["child"] != 1 {
+		t.Errorf("recorded processes %v, want 2 browsers and 1 exec child", e.kinds)
+	}
+}
+
+func containsAny(s string, list []string) bool {
+	for _, x := range list {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// check scans everything tok printed, wrote and started for every secret
+// the provider saw, and returns those secrets.
+func (e *leakEnv) check() []string {
+	t := e.t
+	t.Helper()
+	secrets := append(e.srv.Secrets(), testop.ConfidentialClientSecret, leakPassphrase)
 	find := func(s string) string {
 		for _, sec := range secrets {
 			if strings.Contains(s, sec) {
@@ -313,17 +335,9 @@ func (e *leakEnv) check() {
 			return nil
 		})
 	}
-	// The scan must be able to see a token: the file store holds one,
-	// encrypted, that decrypts to a record with it.
-	fb := store.NewFile(store.FileDir(e.state), leakPassphrase, false)
-	raw, err := fb.Get(context.Background(), store.TokenKey("dex", "default"))
-	if err != nil || find(string(raw)) == "" {
-		t.Errorf("the file store's decrypted record holds no known token (err %v): the scan proves nothing", err)
-	}
-
 	// Every process tok started: argv never, environment only where asked.
 	recs, _ := filepath.Glob(filepath.Join(e.rec, "*.json"))
-	kinds := map[string]int{}
+	e.kinds = map[string]int{}
 	for _, f := range recs {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -333,7 +347,7 @@ func (e *leakEnv) check() {
 		if err := json.Unmarshal(b, &p); err != nil {
 			t.Fatal(err)
 		}
-		kinds[p.Kind]++
+		e.kinds[p.Kind]++
 		if s := find(strings.Join(p.Argv, "\x00")); s != "" {
 			t.Errorf("%s argv %q holds secret %.12s...", p.Kind, p.Argv, s)
 		}
@@ -358,9 +372,7 @@ func (e *leakEnv) check() {
 			}
 		}
 	}
-	if kinds["browser"] != 2 || kinds["child"] != 1 {
-		t.Errorf("recorded processes %v, want 2 browsers and 1 exec child", kinds)
-	}
+	return secrets
 }
 
 // printedToken extracts the token from print's output in any format.

@@ -133,17 +133,5 @@ func (a *App) resolve(ctx context.Context, arg string) (token.Target, *provider.
 
 // resolveURL finds the provider that stands for an MCP server URL.
 func (a *App) resolveURL(_ context.Context, t token.Target) (token.Target, *provider.Provider, error) {
-	for _, name := range provider.Names(a.cfg) {
-		p, err := provider.Resolve(a.cfg, name, a.LookupEnv)
-		if err == nil && p.MCP != "" && sameURL(p.MCP, t.URL) {
-			t.Provider = name
-			return t, p, nil
-		}
-	}
-	return t, nil, tokerr.New(tokerr.Usage, "no provider is configured for %s", t.URL).
-		WithHint("add a provider with mcp: %s to the config file", t.URL)
-}
-
-func sameURL(a, b string) bool {
-	return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
+	return a.resolveMCP(t)
 }

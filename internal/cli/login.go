@@ -26,6 +26,7 @@ type loginOptions struct {
 	NoBrowser bool
 	Scopes    []string
 	Timeout   time.Duration
+	Name      string // provider name for an MCP server URL
 }
 
 func newLoginCmd(a *App) *cobra.Command {
@@ -52,13 +53,26 @@ func newLoginCmd(a *App) *cobra.Command {
 	f.BoolVar(&opts.NoBrowser, "no-browser", false, "print the URL instead of opening a browser")
 	f.StringArrayVar(&opts.Scopes, "scope", nil, "add a scope to the configured ones (repeatable)")
 	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up when the login is not completed in this time")
+	f.StringVar(&opts.Name, "name", "", "provider name for an MCP server URL (default: from its host)")
 	return cmd
 }
 
 func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
+	if opts.Name != "" || isURL(opts.Target) {
+		t, p, err := a.mcpTarget(opts)
+		if err != nil {
+			return err
+		}
+		return a.loginMCP(ctx, t, p, opts)
+	}
 	t, p, err := a.resolve(ctx, opts.Target)
 	if err != nil {
 		return err
+	}
+	// An MCP provider is discovered from its server, unless the config
+	// names its authorization server itself.
+	if p.MCPServer != nil || (p.MCP != "" && p.Issuer == "" && p.TokenURL == "") {
+		return a.loginMCP(ctx, t, p, opts)
 	}
 	if err := p.RequireClientID(); err != nil {
 		return err

@@ -58,7 +58,7 @@ func runLogout(ctx context.Context, a *App, opts *logoutOptions) error {
 	case err != nil && !errors.Is(err, store.ErrCorrupt):
 		return err
 	}
-	if rec != nil && !opts.NoRevoke {
+	if rec != nil && !opts.NoRevoke && a.mcpClient(ctx, p) == nil {
 		a.revoke(ctx, m, t, p, rec)
 	}
 	if err := st.Remove(ctx, t.Provider, t.Account); err != nil {

@@ -65,6 +65,10 @@ type Provider struct {
 	MCP string `mapstructure:"mcp"`
 	// Resource replaces the RFC 8707 resource parameter; "-" omits it.
 	Resource string `mapstructure:"resource"`
+	// TokenAuthMethod is how the client authenticates at the token
+	// endpoint (RFC 7591 §2): client_secret_basic (the default with a
+	// secret), client_secret_post, or none.
+	TokenAuthMethod string `mapstructure:"token_endpoint_auth_method"`
 }
 
 // EnvName returns the provider name as used in TOK_<P>_* variables:

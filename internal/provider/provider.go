@@ -4,7 +4,9 @@
 package provider
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -19,6 +21,9 @@ type Provider struct {
 	Preset     bool
 	RegisterAt string
 	Note       string
+	// MCPServer is what tok remembers of the MCP server this provider
+	// stands for, nil before its first login.
+	MCPServer *MCPServer
 }
 
 // Lookup is how the environment is read (os.LookupEnv in production).
@@ -27,18 +32,36 @@ type Lookup func(string) (string, bool)
 // Resolve merges preset, config file and environment for name. An unknown
 // name is a usage error with a did-you-mean when one is close.
 func Resolve(cfg *config.Config, name string, env Lookup) (*Provider, error) {
+	return resolve(cfg, name, env, "")
+}
+
+// ResolveMCP is Resolve for the provider name an MCP server at serverURL
+// is to get at its first login: known whatever the config says.
+func ResolveMCP(cfg *config.Config, name, serverURL string, env Lookup) (*Provider, error) {
+	return resolve(cfg, name, env, serverURL)
+}
+
+func resolve(cfg *config.Config, name string, env Lookup, serverURL string) (*Provider, error) {
 	p := &Provider{}
+	p.MCP = serverURL
 	preset, isPreset := presets[name]
 	if isPreset {
 		p.Provider = clone(preset.Provider)
 		p.Preset, p.RegisterAt, p.Note = true, preset.RegisterAt, preset.Note
+	}
+	saved, err := LoadMCPServer(cfg.StateDir, name)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, tokerr.New(tokerr.Usage, "provider %s: %v", name, err)
+	}
+	if saved != nil {
+		p.mergeMCP(saved)
 	}
 	fromFile, inFile := cfg.Providers[name]
 	if inFile {
 		merge(&p.Provider, fromFile)
 	}
 	inEnv := mergeEnv(&p.Provider, name, env)
-	if !isPreset && !inFile && !inEnv {
+	if !isPreset && !inFile && !inEnv && saved == nil && serverURL == "" {
 		return nil, unknown(cfg, name)
 	}
 	p.Name = name
@@ -61,6 +84,11 @@ func Names(cfg *config.Config) []string {
 	for n := range cfg.Providers {
 		if !slices.Contains(names, n) {
 			names = append(names, n)
+		}
+	}
+	for _, s := range MCPServers(cfg.StateDir) {
+		if !slices.Contains(names, s.Name) {
+			names = append(names, s.Name)
 		}
 	}
 	sort.Strings(names)
@@ -119,6 +147,7 @@ func merge(dst *config.Provider, src config.Provider) {
 		{&dst.DeviceAuthURL, &src.DeviceAuthURL}, {&dst.RevocationURL, &src.RevocationURL},
 		{&dst.ClientID, &src.ClientID}, {&dst.ClientSecret, &src.ClientSecret}, {&dst.Flow, &src.Flow},
 		{&dst.Tenant, &src.Tenant}, {&dst.MCP, &src.MCP}, {&dst.Resource, &src.Resource},
+		{&dst.TokenAuthMethod, &src.TokenAuthMethod},
 	} {
 		if *f.s != "" {
 			*f.d = *f.s

@@ -31,7 +31,7 @@ func OAuthConfig(p *provider.Provider, md *provider.Metadata, scopes []string) *
 // failed request with the other style, which would send a rotating
 // refresh token twice.
 func AuthStyle(p *provider.Provider) oauth2.AuthStyle {
-	if p.ClientSecret == "" {
+	if p.ClientSecret == "" || p.TokenAuthMethod == "client_secret_post" {
 		return oauth2.AuthStyleInParams
 	}
 	return oauth2.AuthStyleInHeader

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"golang.org/x/oauth2"
+
 	"github.com/tok-cli/tok/internal/provider"
 )
 
@@ -15,8 +17,12 @@ import (
 // "refresh_token" or "access_token".
 func Revoke(ctx context.Context, hc *http.Client, p *provider.Provider, endpoint, tok, hint string) error {
 	form := url.Values{"token": {tok}, "token_type_hint": {hint}}
-	if p.ClientSecret == "" {
+	basic := p.ClientSecret != "" && AuthStyle(p) == oauth2.AuthStyleInHeader
+	if !basic {
 		form.Set("client_id", p.ClientID)
+	}
+	if p.ClientSecret != "" && !basic {
+		form.Set("client_secret", p.ClientSecret)
 	}
 	if res := Resource(p); res != "" {
 		form.Set("resource", res)
@@ -26,7 +32,7 @@ func Revoke(ctx context.Context, hc *http.Client, p *provider.Provider, endpoint
 		return fmt.Errorf("revocation endpoint: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if p.ClientSecret != "" {
+	if basic {
 		// RFC 6749 §2.3.1: form-encode before basic auth.
 		req.SetBasicAuth(url.QueryEscape(p.ClientID), url.QueryEscape(p.ClientSecret))
 	}

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/config"
+	"github.com/tok-cli/tok/internal/flow"
+	"github.com/tok-cli/tok/internal/mcp"
+	"github.com/tok-cli/tok/internal/provider"
+	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// loginMCP logs in to an MCP server: discovery from the server, scopes,
+// a client (configured, metadata document or registration), then the
+// browser flow with the resource parameter. What it learnt is remembered
+// in the state dir so the server works as a provider by name.
+func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider, opts *loginOptions) error {
+	hc := a.httpClient()
+	d, err := mcp.Discover(ctx, hc, p.MCP)
+	if err != nil {
+		return tokerr.Wrap(tokerr.Failure, err, "login to %s", t)
+	}
+	md := d.Metadata
+	if a.cfg.Providers[t.Provider].Resource == "" {
+		p.Resource = d.Resource
+	}
+	m, st, err := a.manager()
+	if err != nil {
+		return err
+	}
+	clients := &mcp.Clients{HTTP: hc, Store: st, Now: a.Now}
+	cl, err := clients.Choose(ctx, md, mcp.Want{
+		ID: p.ClientID, Secret: p.ClientSecret, AuthMethod: p.TokenAuthMethod, RedirectPort: p.RedirectPort,
+		MetadataURL: a.cfg.ClientMetadataURL, Known: a.knownRedirects(md.Issuer, t.Provider),
+	})
+	if err != nil {
+		return noClientHint(err, t.Provider)
+	}
+	scopes := a.mcpScopes(p, d, opts)
+	fctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	tok, err := a.mcpFlow(fctx, p, md, cl, scopes, opts)
+	if err != nil && cl.Reused && rejectedClient(err) {
+		// The server forgot the stored registration: replace it, once.
+		fmt.Fprintf(a.Stderr, "tok: %s no longer knows tok's client registration: registering again\n", md.Issuer)
+		if cl, err = clients.Replace(ctx, md, cl); err == nil {
+			tok, err = a.mcpFlow(fctx, p, md, cl, scopes, opts)
+		}
+	}
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return tokerr.New(tokerr.Failure, "login to %s timed out after %s", t, opts.Timeout).WithHint("run tok login %s again, or give it more time with --timeout", t)
+		}
+		return err
+	}
+	if err := flow.CheckBearer(tok); err != nil {
+		return err
+	}
+	rec := token.RecordFrom(tok, scopes, a.Now())
+	rec.Issuer, rec.ClientID = md.Issuer, cl.ID
+	if err := provider.SaveMCPServer(a.cfg.StateDir, remembered(t.Provider, d, cl, rec.Scopes, a.Now())); err != nil {
+		return err
+	}
+	unlock, err := m.Locks.Lock(ctx, t.Key())
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := st.Save(ctx, t.Provider, t.Account, rec); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stderr, "tok: logged in to %s as %s (scopes: %s; %s)\n", d.ServerURL, t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	return nil
+}
+
+// mcpScopes are the configured scopes, else the discovered ones. With
+// --scope, the scopes granted at the last login are kept: a step-up after
+// a 403 insufficient_scope asks for the union.
+func (a *App) mcpScopes(p *provider.Provider, d *mcp.Discovery, opts *loginOptions) []string {
+	scopes := p.Scopes
+	if len(scopes) == 0 {
+		scopes = d.Scopes()
+	}
+	if len(opts.Scopes) == 0 {
+		return scopes
+	}
+	if s := p.MCPServer; s != nil && s.URL == d.ServerURL {
+		scopes = mergeScopes(scopes, s.Scopes)
+	}
+	return mergeScopes(scopes, opts.Scopes)
+}
+
+// mcpFlow runs the browser flow as client cl.
+func (a *App) mcpFlow(ctx context.Context, p *provider.Provider, md *provider.Metadata, cl *mcp.Client, scopes []string, opts *loginOptions) (*oauth2.Token, error) {
+	q := *p
+	q.ClientID, q.ClientSecret, q.TokenAuthMethod, q.RedirectPort = cl.ID, cl.Secret, cl.AuthMethod, cl.RedirectPort
+	if q.Flow == config.FlowClientCredentials {
+		q.Flow = config.FlowAuto
+	}
+	fmd := *md
+	if cl.Kind != mcp.KindConfigured {
+		// tok registers for the authorization code grant only.
+		fmd.DeviceAuthURL = ""
+	}
+	return a.runFlow(ctx, &q, &fmd, scopes, opts)
+}
+
+func remembered(name string, d *mcp.Discovery, cl *mcp.Client, granted []string, now time.Time) *provider.MCPServer {
+	md := d.Metadata
+	s := &provider.MCPServer{
+		Name: name, URL: d.ServerURL, Resource: d.Resource, Issuer: md.Issuer,
+		AuthURL: md.AuthURL, TokenURL: md.TokenURL, RevocationURL: md.RevocationURL,
+		Scopes: granted, ClientKind: cl.Kind, UpdatedAt: now,
+	}
+	if cl.Kind != mcp.KindConfigured {
+		s.ClientID, s.AuthMethod = cl.ID, cl.AuthMethod
+	}
+	if cl.Kind == mcp.KindRegistered {
+		s.RedirectURI, s.HasSecret = cl.RedirectURI, cl.Secret != ""
+	}
+	return s
+}
+
+// rejectedClient reports an error that says the authorization server
+// does not know the client: invalid_client from the token endpoint, or
+// on the redirect.
+func rejectedClient(err error) bool {
+	var ee *flow.EndpointError
+	if errors.As(err, &ee) {
+		return ee.Code == "invalid_client" || ee.Code == "unauthorized_client"
+	}
+	msg := err.Error()
+	return strings.HasPrefix(msg, "provider refused the login: invalid_client") ||
+		strings.HasPrefix(msg, "provider refused the login: unauthorized_client")
+}
+
+func noClientHint(err error, name string) error {
+	var nc *mcp.NoClientError
+	if !errors.As(err, &nc) {
+		return tokerr.Wrap(tokerr.Failure, err, "login to %s", name)
+	}
+	e := &tokerr.Error{Code: tokerr.Usage, Err: err}
+	if nc.CIMDSupported {
+		return e.WithHint("set client_metadata_url in the config file, or providers.%s.client_id (TOK_%s_CLIENT_ID)", name, config.EnvName(name))
+	}
+	return e.WithHint("register a client with the server's operator and set providers.%s.client_id (TOK_%s_CLIENT_ID)", name, config.EnvName(name))
+}
