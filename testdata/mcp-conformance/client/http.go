@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-var httpClient = &http.Client{Timeout: 20 * time.Second}
+// httpClient opens a connection per request: the suite's servers close idle
+// connections, and a POST sent on one they just closed is not retried.
+var httpClient = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 
 type response struct {
 	status int
