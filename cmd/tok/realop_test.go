@@ -1,0 +1,214 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The tests here run tok against a real provider that is not tok's code
+// (node oidc-provider, testdata/realop) and rotates refresh tokens
+// strictly: a refresh token is spent by its use, and a spent one coming
+// back revokes the whole grant, so a single duplicate refresh by tok
+// would fail every later one.
+
+func init() {
+	helperCommands["realbrowse"] = realBrowse
+}
+
+var formAction = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
+
+// realbrowse URL plays the user at oidc-provider's development pages: it
+// signs in as any user, consents, and follows the redirect to tok.
+func realBrowse() {
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	page := os.Args[len(os.Args)-1]
+	resp, err := client.Get(page)
+	for step := 0; err == nil && step < 6; step++ {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := formAction.FindSubmatch(body)
+		if m == nil {
+			return // tok's callback page: done
+		}
+		action, _ := resp.Request.URL.Parse(string(m[1]))
+		form := url.Values{"prompt": {"consent"}}
+		if strings.Contains(string(body), `name="login"`) {
+			form = url.Values{"prompt": {"login"}, "login": {"alice"}, "password": {"any"}}
+		}
+		resp, err = client.PostForm(action.String(), form)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "realbrowse:", err)
+		os.Exit(1)
+	}
+}
+
+// realOP is a running testdata/realop provider.
+type realOP struct {
+	issuer string
+	stdin  io.WriteCloser
+}
+
+func startRealOP(t *testing.T) *realOP {
+	t.Helper()
+	dir, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "realop"))
+	node, err := exec.LookPath("node")
+	if _, serr := os.Stat(filepath.Join(dir, "node_modules", "oidc-provider")); err != nil || serr != nil {
+		t.Skip("no real provider: install node and run npm ci --prefix testdata/realop")
+	}
+	cmd := exec.Command(node, "server.mjs")
+	cmd.Dir = dir
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	var hello struct{ Issuer string }
+	if err != nil || json.Unmarshal([]byte(line), &hello) != nil || hello.Issuer == "" {
+		t.Fatalf("real provider did not start: %q %v", line, err)
+	}
+	return &realOP{issuer: hello.Issuer, stdin: stdin}
+}
+
+func (op *realOP) get(t *testing.T, path string, v any) {
+	t.Helper()
+	resp, err := http.Get(op.issuer + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setTTL sets the lifetime of access tokens issued from now on.
+func (op *realOP) setTTL(t *testing.T, d time.Duration) {
+	op.get(t, fmt.Sprintf("/__test/ttl?s=%d", int(d.Seconds())), &struct{}{})
+}
+
+// refreshes is how many refresh requests the provider got, and errors of
+// any grant.
+func (op *realOP) refreshes(t *testing.T) (int, int) {
+	var c map[string]int
+	op.get(t, "/__test/counts", &c)
+	return c["refresh_token"], c["errors"]
+}
+
+// newRealEnv is a tokEnv whose provider `real` is the real provider.
+func newRealEnv(t *testing.T) (*tokEnv, *realOP) {
+	op := startRealOP(t)
+	e := newTokEnv(t)
+	cfg := fmt.Sprintf(`providers:
+  real:
+    issuer: %s
+    client_id: tok-public
+    scopes: [openid, offline_access, email]
+    flow: browser
+    auth_params: {prompt: consent}
+`, op.issuer)
+	path := filepath.Join(e.dir, "real.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.env = append(e.env, "TOK_CONFIG="+path, "TOK_BROWSER=realbrowse")
+	return e, op
+}
+
+func TestRealProvider(t *testing.T) {
+	e, op := newRealEnv(t)
+	op.setTTL(t, 30*time.Second)
+	e.run("login", "real")
+	op.setTTL(t, 5*time.Minute)
+	first := e.run("print", "real", "--min-ttl", "0s")
+
+	// 16 at once under --min-ttl: one refresh, one token for all.
+	var wg sync.WaitGroup
+	outs := make([]string, 16)
+	errs := make([]error, 16)
+	for i := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var stderr strings.Builder
+			cmd := e.tok("print", "real", "--min-ttl", "1m")
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			outs[i] = string(out)
+			if err != nil {
+				errs[i] = fmt.Errorf("%v: %s", err, stderr.String())
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil || outs[i] != outs[0] || outs[i] == first {
+			t.Fatalf("run %d: %v, same as the others %v", i, errs[i], outs[i] == outs[0])
+		}
+	}
+	if n, bad := op.refreshes(t); n != 1 || bad != 0 {
+		t.Fatalf("%d refresh requests, %d errors; want 1 and 0", n, bad)
+	}
+	// The grant is intact: a spent refresh token sent again would have
+	// revoked it.
+	e.run("refresh", "real")
+	if n, bad := op.refreshes(t); n != 2 || bad != 0 {
+		t.Fatalf("after tok refresh: %d refresh requests, %d errors", n, bad)
+	}
+
+	// exec: the token in the provider's variable, the child's status.
+	token := e.run("print", "real")
+	if got := e.run("exec", "real", "--", "value-of", "REAL_TOKEN"); got != token {
+		t.Errorf("exec gave the child %q, print says %q", got, token)
+	}
+	if _, _, code := e.result("exec", "real", "--", "exit-with", "9"); code != 9 {
+		t.Errorf("exec exit status %d, want 9", code)
+	}
+
+	// --serve and --token-files keep a child supplied past the token's
+	// lifetime: tokens of 3s, asked for with 1s left.
+	op.setTTL(t, 3*time.Second)
+	e.run("refresh", "real")
+	out := e.run("exec", "real", "--serve", "--min-ttl", "1s", "--", "tokget", "-wait", "2500ms", "real", "real")
+	if strings.Count(out, "real: status 200") != 2 || strings.Count(out, "new token") != 2 {
+		t.Errorf("token endpoint:\n%s", out)
+	}
+	out = e.run("exec", "real", "--token-files", "--min-ttl", "1s", "--", "wait-change", "REAL_TOKEN_FILE", "15s")
+	if !strings.Contains(out, "changed") {
+		t.Errorf("token files:\n%s", out)
+	}
+	if _, bad := op.refreshes(t); bad != 0 {
+		t.Errorf("%d failed grants at the provider", bad)
+	}
+	// Still one unbroken chain of rotations.
+	op.setTTL(t, 5*time.Minute)
+	e.run("refresh", "real")
+}
