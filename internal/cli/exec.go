@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -119,13 +120,18 @@ func runExec(ctx context.Context, a *App, opts *execOptions) error {
 	if err != nil {
 		return err
 	}
-	env := map[string]string{}
+	env, strip := map[string]string{}, childStrip()
 	for _, et := range targets {
 		for _, name := range et.Names {
 			env[name] = et.Rec.AccessToken
 		}
 	}
 	if opts.NoEnv {
+		// Not even a stale token of the same name from tok's own
+		// environment.
+		for name := range env {
+			strip = append(strip, name)
+		}
 		clear(env)
 	}
 	// What serves the child lives as long as the child, whatever signals
@@ -152,12 +158,25 @@ func runExec(ctx context.Context, a *App, opts *execOptions) error {
 	}
 	code, err := execx.Run(execx.Spec{
 		Argv: opts.Command, Env: env, Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
-		Strip: []string{"TOK_PASSPHRASE", "TOK_SECRET", "TOK_URL"},
+		Strip: strip,
 	})
 	if err != nil {
 		return err
 	}
 	return &childExit{code: code}
+}
+
+// childStrip lists the variables of tok's own that the child does not get:
+// tok's secrets (file-store passphrase, client secrets) and an outer
+// `exec --serve`'s endpoint, which is not this child's to use.
+func childStrip() []string {
+	strip := []string{"TOK_SECRET", "TOK_URL"}
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); secretEnv(name) {
+			strip = append(strip, name)
+		}
+	}
+	return strip
 }
 
 // execTargets fetches each target's token once, in command-line order:
