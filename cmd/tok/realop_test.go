@@ -70,7 +70,7 @@ func startRealOP(t *testing.T) *realOP {
 	dir, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "realop"))
 	node, err := exec.LookPath("node")
 	if _, serr := os.Stat(filepath.Join(dir, "node_modules", "oidc-provider")); err != nil || serr != nil {
-		t.Skip("no real provider: install node and run npm ci --prefix testdata/realop")
+		t.Skip("no real provider: run sh testdata/realop/install.sh")
 	}
 	cmd := exec.Command(node, "server.mjs")
 	cmd.Dir = dir
