@@ -1,8 +1,28 @@
 package main
 
-// Helpers for the headless, remote and CI scripts and tests (issue 4).
-// They live here rather than in commands_test.go so that the two files
-// can grow independently.
+// End-to-end tests of headless, remote and CI use (issue 4) that need more
+// interplay with the running tok than a script gives: a pseudo-terminal,
+// a redirect pasted on stdin while tok waits.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tok-cli/tok/internal/testop"
+)
 
 func init() {
 	scriptVars = append(scriptVars,
@@ -12,4 +32,304 @@ func init() {
 		"TOK_SVC2_ISSUER", "TOK_SVC2_CLIENT_SECRET",
 		"TOK_NODEV_ISSUER", "TOK_NODEV_AUTH_URL", "TOK_NODEV_TOKEN_URL", "TOK_NODEV_CLIENT_ID",
 	)
+}
+
+// tokHost is a private HOME, state dir and config next to a running
+// provider, for running the real tok binary from a Go test.
+type tokHost struct {
+	t   *testing.T
+	srv *testop.Server
+	env []string
+}
+
+func newTokHost(t *testing.T, extraEnv ...string) *tokHost {
+	t.Helper()
+	srv, err := testop.Start(testop.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	work := t.TempDir()
+	cfgDir := filepath.Join(work, "home", ".config", "tok")
+	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.ReplaceAll(defaultConfig, "$ISSUER", srv.Issuer)
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + filepath.Join(work, "home"),
+		"XDG_CONFIG_HOME=" + filepath.Join(work, "home", ".config"),
+		"TOK_STATE_DIR=" + filepath.Join(work, "state"),
+		"TOK_STORE=file",
+		"TOK_PASSPHRASE=correct horse battery staple",
+		"TMPDIR=" + os.TempDir(),
+	}
+	return &tokHost{t: t, srv: srv, env: append(env, extraEnv...)}
+}
+
+func (h *tokHost) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, filepath.Join(tokDir, "tok"), args...)
+	cmd.Env = h.env
+	return cmd
+}
+
+// run runs tok to the end and returns stdout, stderr and the exit status.
+func (h *tokHost) run(args ...string) (string, string, int) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := h.command(ctx, args...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		h.t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// lineWatcher collects a stream as tok writes it and lets a test wait for
+// a pattern to show up.
+type lineWatcher struct {
+	mu      sync.Mutex
+	buf     strings.Builder
+	changed chan struct{}
+	done    chan struct{}
+}
+
+func watchStream(r io.Reader) *lineWatcher {
+	w := &lineWatcher{changed: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		b := make([]byte, 4096)
+		for {
+			n, err := r.Read(b)
+			if n > 0 {
+				w.mu.Lock()
+				w.buf.Write(b[:n])
+				w.mu.Unlock()
+				select {
+				case w.changed <- struct{}{}:
+				default:
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return w
+}
+
+func (w *lineWatcher) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// waitFor returns the first match of re in the output, or fails once the
+// stream ends or after a while.
+func (w *lineWatcher) waitFor(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(w.String()); m != nil {
+			return m
+		}
+		select {
+		case <-w.changed:
+		case <-w.done:
+			if m := re.FindStringSubmatch(w.String()); m != nil {
+				return m
+			}
+			t.Fatalf("tok ended without printing %s; it printed:\n%s", re, w.String())
+		case <-deadline:
+			t.Fatalf("tok did not print %s in 30s; it printed:\n%s", re, w.String())
+		}
+	}
+}
+
+// finalRedirect plays a browser on another machine: it opens authURL, logs
+// in, and returns the address of the last redirect, to tok's loopback
+// listener, without following it, as a browser that cannot reach tok would
+// show it in its address bar.
+func finalRedirect(ctx context.Context, authURL string) (string, error) {
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Path == "/callback" {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	get := func(method, u string, form url.Values) (*http.Response, string, error) {
+		req, err := http.NewRequestWithContext(ctx, method, u, strings.NewReader(form.Encode()))
+		if err != nil {
+			return nil, "", err
+		}
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp, string(b), err
+	}
+	resp, page, err := get(http.MethodGet, authURL, nil)
+	if err != nil {
+		return "", err
+	}
+	m := regexp.MustCompile(`name="authRequestID" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		return "", fmt.Errorf("no login form at %s (HTTP %d)", resp.Request.URL, resp.StatusCode)
+	}
+	login := resp.Request.URL.ResolveReference(&url.URL{Path: "/login"})
+	resp, _, err = get(http.MethodPost, login.String(), url.Values{
+		"authRequestID": {m[1]}, "username": {testop.User}, "password": {testop.Password}})
+	if err != nil {
+		return "", err
+	}
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusFound || !strings.Contains(loc, "/callback?") {
+		return "", fmt.Errorf("login ended with HTTP %d at %s, not a redirect to the callback", resp.StatusCode, loc)
+	}
+	return loc, nil
+}
+
+var authURLLine = regexp.MustCompile(`(?m)^(http://127\.0\.0\.1:\d+/authorize\?\S+)$`)
+
+// pasteLogin runs `tok login ARGS...`, waits for the authorization URL,
+// logs in elsewhere and pastes the final redirect on tok's stdin, after
+// pasting each of before.
+func (h *tokHost) pasteLogin(t *testing.T, args []string, before ...func(callback string) string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := h.command(ctx, append([]string{"login"}, args...)...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderrPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stderr := watchStream(stderrPipe)
+	authURL := stderr.waitFor(t, authURLLine)[1]
+	callback, err := finalRedirect(ctx, authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, paste := range before {
+		fmt.Fprintln(stdin, paste(callback))
+		stderr.waitFor(t, regexp.MustCompile(fmt.Sprintf(`(?s)(warning.*){%d}`, i+1)))
+	}
+	fmt.Fprintln(stdin, callback)
+	<-stderr.done
+	err = cmd.Wait()
+	stdin.Close()
+	return stderr.String(), err
+}
+
+func TestNoBrowserPastedRedirect(t *testing.T) {
+	h := newTokHost(t, "TOK_BROWSER=false")
+	forged := func(cb string) string {
+		u, _ := url.Parse(cb)
+		q := u.Query()
+		q.Set("state", "forged")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	elsewhere := func(cb string) string { return strings.Replace(cb, "/callback", "/elsewhere", 1) }
+	stderr, err := h.pasteLogin(t, []string{"dex", "--no-browser"}, forged, elsewhere)
+	if err != nil {
+		t.Fatalf("tok login: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{
+		"paste the address it ends on here",
+		"tok: warning: ignoring the pasted address: the redirect's state does not belong to this login",
+		"tok: warning: that is not the redirect address",
+		"tok: logged in to dex",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "Opening your browser") {
+		t.Error("--no-browser opened a browser")
+	}
+	if h.srv.Count("authorization_code") != 1 {
+		t.Errorf("%d code exchanges, want 1", h.srv.Count("authorization_code"))
+	}
+	if out, serr, code := h.run("print", "dex"); code != 0 || len(strings.TrimSpace(out)) < 16 {
+		t.Fatalf("print after a pasted login: exit %d\n%s", code, serr)
+	}
+}
+
+// TestAutoWithoutDeviceEndpoint: flow auto where no browser opens and the
+// provider has no device flow falls back to --no-browser: URL printed, the
+// redirect pasted.
+func TestAutoWithoutDeviceEndpoint(t *testing.T) {
+	h := newTokHost(t, "CI=true", "TOK_BROWSER=false")
+	h.env = append(h.env,
+		"TOK_NODEV_ISSUER="+h.srv.Issuer, "TOK_NODEV_AUTH_URL="+h.srv.Issuer+"/authorize",
+		"TOK_NODEV_TOKEN_URL="+h.srv.Issuer+"/oauth/token", "TOK_NODEV_CLIENT_ID="+testop.PublicClientID,
+		"TOK_NODEV_SCOPES=openid offline_access")
+	stderr, err := h.pasteLogin(t, []string{"nodev"})
+	if err != nil {
+		t.Fatalf("tok login: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "tok: no browser here (CI is set) and nodev has no device flow: open the URL below on any machine") ||
+		!strings.Contains(stderr, "logged in to nodev") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+}
+
+// TestDeviceLoginPlainStderr: without a terminal the device flow writes
+// plain lines only: no escape sequences, no carriage returns.
+func TestDeviceLoginPlainStderr(t *testing.T) {
+	h := newTokHost(t, "CI=true", "TERM=xterm-256color")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := h.command(ctx, "login", "auto")
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stderr := watchStream(pipe)
+	m := stderr.waitFor(t, codeLine)
+	if err := testop.ApproveDevice(ctx, m[1], m[2], testop.User, testop.Password, true); err != nil {
+		t.Fatal(err)
+	}
+	<-stderr.done
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("tok login: %v\n%s", err, stderr)
+	}
+	out := stderr.String()
+	for _, r := range out {
+		if (r < 0x20 && r != '\n') || r == 0x7f {
+			t.Fatalf("control character %q on a stderr that is no terminal:\n%q", r, out)
+		}
+	}
+	if strings.ContainsAny(out, "▀▄█") {
+		t.Errorf("QR code or block letters on a stderr that is no terminal:\n%s", out)
+	}
+	if !strings.Contains(out, "using the device flow (CI is set)") || !strings.Contains(out, "logged in to auto") {
+		t.Errorf("stderr:\n%s", out)
+	}
 }

@@ -113,6 +113,9 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 }
 
 func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Metadata, scopes []string, opts *loginOptions) (*oauth2.Token, error) {
+	// Chosen first: where no browser can open, auto may turn on
+	// --no-browser.
+	kind := a.chooseFlow(p, md, opts)
 	req := flow.Request{
 		OAuth:        *token.OAuthConfig(p, md, scopes),
 		Issuer:       md.Issuer,
@@ -123,6 +126,7 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 		Stdin:        a.Stdin,
 		Stderr:       a.Stderr,
 		HTTPClient:   a.httpClient(),
+		Terminal:     a.stderrTerminal(),
 	}
 	if res := token.Resource(p); res != "" {
 		req.AuthParams = withParam(req.AuthParams, "resource", res)
@@ -131,7 +135,7 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 	if !opts.NoBrowser {
 		req.OpenBrowser = a.OpenBrowser
 	}
-	switch kind := a.chooseFlow(p, md, opts); kind {
+	switch kind {
 	case config.FlowClientCredentials:
 		return flow.ClientCredentials(ctx, req)
 	case config.FlowDevice:

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 
 	"golang.org/x/term"
 )
@@ -18,31 +21,45 @@ func openTTY() (*os.File, error) {
 	return os.OpenFile("/dev/tty", os.O_RDWR, 0)
 }
 
-// readSecret shows prompt on tty and reads one line without echo. The read
-// runs aside so that ctx (Ctrl-C) can end the wait; the terminal state is
-// restored either way.
+// errNoEchoControl: this system's terminal modes are not reachable here;
+// term.ReadPassword does the work instead.
+var errNoEchoControl = errors.New("no echo control")
+
+// readSecret shows prompt on tty and reads one line without echo. Echo
+// goes off before the prompt shows, so nothing typed ahead is echoed. The
+// read runs aside so that ctx (Ctrl-C) can end the wait; the terminal
+// modes are restored either way.
 func readSecret(ctx context.Context, tty *os.File, prompt string) (string, error) {
 	fd := int(tty.Fd())
 	state, err := term.GetState(fd)
 	if err != nil {
 		return "", err
 	}
+	defer term.Restore(fd, state)
+	read := func() (string, error) {
+		line, err := bufio.NewReader(tty).ReadString('\n')
+		return strings.TrimRight(line, "\r\n"), err
+	}
+	if err := echoOff(fd); errors.Is(err, errNoEchoControl) {
+		read = func() (string, error) { b, err := term.ReadPassword(fd); return string(b), err }
+	} else if err != nil {
+		return "", err
+	}
 	fmt.Fprint(tty, prompt)
 	type line struct {
-		b   []byte
+		s   string
 		err error
 	}
 	got := make(chan line, 1)
 	go func() {
-		b, err := term.ReadPassword(fd)
-		got <- line{b, err}
+		s, err := read()
+		got <- line{s, err}
 	}()
 	select {
 	case l := <-got:
 		fmt.Fprintln(tty)
-		return string(l.b), l.err
+		return l.s, l.err
 	case <-ctx.Done():
-		term.Restore(fd, state)
 		fmt.Fprintln(tty)
 		return "", ctx.Err()
 	}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"golang.org/x/term"
+
+	"github.com/tok-cli/tok/internal/flow"
 )
 
 // fder is an *os.File, or anything else with a descriptor.
@@ -13,21 +15,22 @@ func isTerminal(v any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// terminalWidth is the width of the terminal behind v, 0 when unknown.
-func terminalWidth(v any) int {
-	f, ok := v.(fder)
-	if !ok {
-		return 0
-	}
-	w, _, err := term.GetSize(int(f.Fd()))
-	if err != nil {
-		return 0
-	}
-	return w
-}
-
 // interactive reports whether a person sits at tok's terminal: stdin and
 // stderr are both terminals.
 func (a *App) interactive() bool {
 	return isTerminal(a.Stdin) && isTerminal(a.Stderr)
+}
+
+// stderrTerminal describes stderr for the device flow's display: a
+// terminal that understands cursor control (TERM is not dumb), with colour
+// unless NO_COLOR is set (https://no-color.org).
+func (a *App) stderrTerminal() flow.Terminal {
+	if !isTerminal(a.Stderr) || a.getenv("TERM") == "dumb" {
+		return flow.Terminal{}
+	}
+	t := flow.Terminal{On: true, Color: a.getenv("NO_COLOR") == ""}
+	if f, ok := a.Stderr.(fder); ok {
+		t.Width, t.Height, _ = term.GetSize(int(f.Fd()))
+	}
+	return t
 }

@@ -62,16 +62,38 @@ func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
 	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
 		return nil, errors.New("device authorization endpoint returned no device_code, user_code or verification_uri")
 	}
+	uri, code, complete := clean(da.VerificationURI, 500), clean(da.UserCode, 64), clean(da.VerificationURIComplete, 500)
 	w := r.stderr()
-	fmt.Fprintf(w, "To log in, visit %s and enter the code: %s\n", clean(da.VerificationURI, 500), clean(da.UserCode, 64))
-	if da.VerificationURIComplete != "" {
-		fmt.Fprintf(w, "Or open: %s\n", clean(da.VerificationURIComplete, 500))
+	if r.Terminal.On {
+		open := complete
+		if open == "" {
+			open = uri
+		}
+		showDeviceArt(w, r.Terminal, code, open)
+	}
+	fmt.Fprintf(w, "To log in, visit %s and enter the code: %s\n", uri, code)
+	if complete != "" {
+		fmt.Fprintf(w, "Or open: %s\n", complete)
+	}
+	var cd *countdown
+	if r.Terminal.On {
+		cd = startCountdown(w, r.Terminal, deviceDeadline(r.clock(), da), r.clock(), r.tickEvery())
 	}
 	tok, err := pollDevice(ctx, &r, da)
+	cd.stop()
 	if err != nil {
 		return nil, err
 	}
 	return tok, CheckBearer(tok)
+}
+
+// deviceDeadline is when the device code expires on tok's clock; zero when
+// the server gave no expires_in.
+func deviceDeadline(now func() time.Time, da *oauth2.DeviceAuthResponse) time.Time {
+	if da.Expiry.IsZero() {
+		return time.Time{}
+	}
+	return now().Add(time.Until(da.Expiry))
 }
 
 // pollDevice implements the client side of RFC 8628 §3.5 by hand, because
@@ -85,10 +107,7 @@ func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) 
 	if da.Interval > 0 && da.Interval < 3600 {
 		interval = time.Duration(da.Interval) * time.Second
 	}
-	var deadline time.Time
-	if !da.Expiry.IsZero() {
-		deadline = now().Add(time.Until(da.Expiry))
-	}
+	deadline := deviceDeadline(now, da)
 	wait, failures := interval, 0
 	for {
 		if err := sleep(ctx, wait); err != nil {

@@ -110,7 +110,27 @@ func CheckBearer(t *oauth2.Token) error {
 	if negativeExpiresIn(t) {
 		return errors.New("token endpoint returned a negative expires_in")
 	}
+	// RFC 6749 Appendix A.12 and A.17: tokens are VSCHARs, and a Bearer
+	// token (RFC 6750 §2.1) holds no space. Anything else would mangle
+	// `print --format header` (a newline adds a header line) or not
+	// survive the store.
+	if !vschars(t.AccessToken, '!') {
+		return errors.New("token endpoint returned an access_token with characters a Bearer token cannot hold")
+	}
+	if !vschars(t.RefreshToken, ' ') {
+		return errors.New("token endpoint returned a refresh_token with characters a token cannot hold")
+	}
 	return nil
+}
+
+// vschars reports whether s holds only printable ASCII from lowest on.
+func vschars(s string, lowest byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < lowest || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // negativeExpiresIn spots a broken RFC 6749 §5.1 expires_in. Storing a

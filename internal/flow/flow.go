@@ -30,10 +30,13 @@ type Request struct {
 	Stdin        io.Reader              // pasted redirect URLs (may be nil)
 	Stderr       io.Writer              // all human output
 	HTTPClient   *http.Client           // token endpoint calls
+	Terminal     Terminal               // Stderr as a person sees it; zero = not a terminal
 
-	// Test seams: a clock and a context-aware sleep for the device flow.
+	// Test seams: a clock and a context-aware sleep for the device flow,
+	// and how often its countdown is redrawn.
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
+	tick  time.Duration
 }
 
 func (r *Request) stderr() io.Writer {
@@ -55,6 +58,13 @@ func (r *Request) sleeper() func(context.Context, time.Duration) error {
 		return sleepCtx
 	}
 	return r.sleep
+}
+
+func (r *Request) tickEvery() time.Duration {
+	if r.tick <= 0 {
+		return time.Second
+	}
+	return r.tick
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -64,6 +64,14 @@ var hostileReplies = []struct {
 	{"huge expires_in", jsonReply(200, `{"access_token":"at","token_type":"Bearer","expires_in":99999999999999}`), "", ""},
 	{"float expires_in", jsonReply(200, `{"access_token":"`+canary+`","token_type":"Bearer","expires_in":1e300}`),
 		"token endpoint returned an unexpected response", "-"},
+	{"access_token with a newline", jsonReply(200, `{"access_token":"a\r\nX-Injected: `+canary+`"}`),
+		"token endpoint returned an access_token with characters a Bearer token cannot hold", ""},
+	{"access_token with a space", jsonReply(200, `{"access_token":"a b"}`),
+		"token endpoint returned an access_token with characters a Bearer token cannot hold", ""},
+	{"access_token not utf-8", reply{200, "application/x-www-form-urlencoded", "access_token=%CF"},
+		"token endpoint returned an access_token with characters a Bearer token cannot hold", ""},
+	{"refresh_token with a newline", jsonReply(200, `{"access_token":"a","refresh_token":"r\n`+canary+`"}`),
+		"token endpoint returned a refresh_token with characters a token cannot hold", ""},
 	{"absent token_type", jsonReply(200, `{"access_token":"at"}`), "", ""},
 }
 
