@@ -119,7 +119,8 @@ func SaveMCPServer(stateDir string, s *MCPServer) error {
 
 // MCPName derives a provider name from an MCP server URL: its host, with
 // every run of other characters than letters and digits turned into '-'
-// (mcp.example.com becomes mcp-example-com).
+// (mcp.example.com becomes mcp-example-com, 127.0.0.1:8080
+// mcp-127-0-0-1-8080).
 func MCPName(serverURL string) string {
 	u, err := url.Parse(serverURL)
 	if err != nil {
@@ -136,7 +137,12 @@ func MCPName(serverURL string) string {
 			dash = true
 		}
 	}
-	return strings.TrimSuffix(b.String(), "-")
+	name := strings.TrimSuffix(b.String(), "-")
+	if name != "" && name[0] >= '0' && name[0] <= '9' {
+		// An IP address: its exec variable must not start with a digit.
+		name = "mcp-" + name
+	}
+	return name
 }
 
 func validMCPName(name string) bool {

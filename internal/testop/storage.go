@@ -30,6 +30,8 @@ type opStorage struct {
 	refresh map[string]*refreshToken // by token
 	devices map[string]*device       // by device code
 	codes   map[string]string        // user code to device code
+
+	dynamic dynamicClients // registered at registerPath
 }
 
 var (
@@ -90,7 +92,11 @@ func (s *opStorage) GetClientByClientID(_ context.Context, id string) (op.Client
 	if c, ok := s.clients[id]; ok {
 		return c, nil
 	}
-	return nil, errors.New("client not found")
+	if c := s.dynamic.get(id); c != nil {
+		return c, nil
+	}
+	// RFC 6749 §5.2: an unknown client is invalid_client.
+	return nil, oidc.ErrInvalidClient().WithDescription("client not found")
 }
 
 func (s *opStorage) AuthorizeClientIDSecret(_ context.Context, id, secret string) error {

@@ -120,7 +120,8 @@ func (s *Server) routes(provider *op.Provider) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(loginPath, interceptor.HandlerFunc(loginHandler(s.storage, op.AuthCallbackURL(provider))))
 	mux.HandleFunc(devicePath, s.storage.deviceHandler)
-	mux.Handle("/", provider)
+	mux.HandleFunc(registerPath, s.storage.dynamic.register)
+	mux.Handle("/", withRegistrationEndpoint(provider, s.Issuer+registerPath))
 	return s.recordSecrets(s.count(mux, provider.TokenEndpoint().Relative(), provider.RevocationEndpoint().Relative()))
 }
 
