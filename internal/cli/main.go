@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/tok-cli/tok/internal/tokerr"
 )
@@ -76,7 +77,14 @@ func oneLine(s string) string {
 			s += " (did you mean " + strings.TrimSpace(strings.TrimPrefix(rest, "Did you mean this?")) + "?)"
 		}
 	}
-	return s
+	// Messages may quote a config file, an argument or a server: no
+	// terminal escapes or other control characters reach the terminal.
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // errChildExit marks the exit of an exec'd child, whose status becomes
