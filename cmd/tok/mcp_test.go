@@ -113,7 +113,7 @@ func (m *mcpServer) valid(ctx context.Context, tok string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-// mcp registrations N | mcp served N | mcp forget-clients
+// mcp registrations N | mcp served N | mcp resource KIND URL | mcp forget-clients
 func cmdMCP(ts *testscript.TestScript, neg bool, args []string) {
 	want := func(got int, n string) {
 		w, err := strconv.Atoi(n)
@@ -135,10 +135,20 @@ func cmdMCP(ts *testscript.TestScript, neg bool, args []string) {
 		n := m.served
 		m.mu.Unlock()
 		want(n, args[1])
+	case len(args) == 3 && args[0] == "resource":
+		// mcp resource KIND URL: the last request of KIND carried
+		// resource=URL ('' for none)
+		got := server(ts).Resources(args[1])
+		if len(got) == 0 {
+			ts.Fatalf("mcp resource: no %s request", args[1])
+		}
+		if last := got[len(got)-1]; (last == args[2]) == neg {
+			ts.Fatalf("mcp resource: the last %s request carried %q, want %q", args[1], last, args[2])
+		}
 	case len(args) == 1 && args[0] == "forget-clients":
 		server(ts).ForgetRegisteredClients()
 	default:
-		ts.Fatalf("usage: mcp registrations N | mcp served N | mcp forget-clients")
+		ts.Fatalf("usage: mcp registrations N | mcp served N | mcp resource KIND URL | mcp forget-clients")
 	}
 }
 

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -107,6 +110,46 @@ func withRegistrationEndpoint(h http.Handler, endpoint string) http.Handler {
 		w.WriteHeader(rec.Code)
 		bytes.NewReader(body).WriteTo(w)
 	})
+}
+
+// logResources wraps h to record the RFC 8707 resource parameter of
+// authorization requests (as "authorize") and token requests (by
+// grant_type).
+func (s *Server) logResources(h http.Handler, authPath, tokenPath string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		kind, values := "", url.Values(nil)
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == authPath:
+			kind, values = "authorize", r.URL.Query()
+		case r.Method == http.MethodPost && r.URL.Path == tokenPath:
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+			if err != nil {
+				http.Error(w, "cannot read body", http.StatusBadRequest)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			values, _ = url.ParseQuery(string(body))
+			kind = values.Get("grant_type")
+		}
+		if kind != "" {
+			s.mu.Lock()
+			if s.resources == nil {
+				s.resources = map[string][]string{}
+			}
+			s.resources[kind] = append(s.resources[kind], values.Get("resource"))
+			s.mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Resources returns the resource parameter of every authorization request
+// (kind "authorize") or token request with grant_type kind, "" where there
+// was none.
+func (s *Server) Resources(kind string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.resources[kind])
 }
 
 // Registrations returns how many clients registered dynamically.

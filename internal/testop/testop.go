@@ -49,7 +49,8 @@ type Server struct {
 
 	mu          sync.Mutex
 	grants      map[string]int
-	secrets     []string // see Secrets
+	resources   map[string][]string // see Resources
+	secrets     []string            // see Secrets
 	revocations int
 	delays      tokenDelays
 }
@@ -121,7 +122,7 @@ func (s *Server) routes(provider *op.Provider) http.Handler {
 	mux.Handle(loginPath, interceptor.HandlerFunc(loginHandler(s.storage, op.AuthCallbackURL(provider))))
 	mux.HandleFunc(devicePath, s.storage.deviceHandler)
 	mux.HandleFunc(registerPath, s.storage.dynamic.register)
-	mux.Handle("/", withRegistrationEndpoint(provider, s.Issuer+registerPath))
+	mux.Handle("/", withRegistrationEndpoint(s.logResources(provider, provider.AuthorizationEndpoint().Relative(), provider.TokenEndpoint().Relative()), s.Issuer+registerPath))
 	return s.recordSecrets(s.count(mux, provider.TokenEndpoint().Relative(), provider.RevocationEndpoint().Relative()))
 }
 
