@@ -10,7 +10,7 @@ LDFLAGS  := -s -w -X github.com/tok-cli/tok/internal/cli.version=$(VERSION) \
             -X github.com/tok-cli/tok/internal/cli.commit=$(COMMIT) \
             -X github.com/tok-cli/tok/internal/cli.date=$(DATE)
 
-.PHONY: build install test completions bench fuzz lint clean
+.PHONY: build install test completions man bench fuzz lint release-check release-snapshot clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tok
@@ -34,5 +34,49 @@ completions:
 bench:
 	$(GO) run ./internal/bench
 
+# man writes the man pages, generated from the commands, to man/ (not
+# committed: releases generate them, see .goreleaser.yaml).
+man:
+	$(GO) run ./internal/tools/gendocs man
+
+# fuzz runs every fuzz target for FUZZTIME; `make test` only replays their
+# seeds and testdata/fuzz corpora. A finding is written to the package's
+# testdata/fuzz/FUZZNAME: fix it and commit the file as a regression seed.
+FUZZTIME ?= 30s
+FUZZ := \
+	./internal/flow:FuzzParseTokenResponse \
+	./internal/flow:FuzzExchangeResponse \
+	./internal/flow:FuzzDeviceAuthResponse \
+	./internal/flow:FuzzCallbackQuery \
+	./internal/token:FuzzRefreshResponse \
+	./internal/token:FuzzParseTarget \
+	./internal/provider:FuzzParseMetadata \
+	./internal/provider:FuzzMetadataURLs \
+	./internal/store:FuzzUnmarshalRecord \
+	./internal/store:FuzzKeyringRead \
+	./internal/store:FuzzParseHead \
+	./internal/cli:FuzzLoadConfig \
+	./internal/cli:FuzzConfigSecret \
+	./internal/mcp:FuzzParseChallenges
+fuzz:
+	@set -e; for t in $(FUZZ); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $$pkg; \
+	done
+
+# lint: go vet and staticcheck, fetched through the Go module proxy.
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+lint:
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+# release-check validates .goreleaser.yaml; release-snapshot builds every
+# archive and package into dist/ without publishing anything.
+GORELEASER ?= $(GO) run github.com/goreleaser/goreleaser/v2@v2.15.1
+release-check:
+	$(GORELEASER) check
+release-snapshot:
+	$(GORELEASER) release --snapshot --clean --skip=publish
+
 clean:
-	rm -rf bin dist
+	rm -rf bin dist man
