@@ -25,7 +25,7 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	hc := a.httpClient()
 	d, err := mcp.Discover(ctx, hc, p.MCP)
 	if err != nil {
-		return tokerr.Wrap(tokerr.Failure, err, "login to %s", t)
+		return tokerr.Wrap(tokerr.Failure, err, "login to %s", p.MCP)
 	}
 	md := d.Metadata
 	if a.cfg.Providers[t.Provider].Resource == "" {
