@@ -57,12 +57,10 @@ func MetadataURLs(issuer string) ([]string, error) {
 // that answers with a document. The document's issuer must be identical
 // to the one asked for (RFC 8414 §3.3), or it is refused.
 func Fetch(ctx context.Context, hc *http.Client, issuer string, urls []string) (*Metadata, error) {
-	var errs []error
 	for _, u := range urls {
 		md, err := fetchOne(ctx, hc, u)
 		if errors.Is(err, errNoDocument) {
-			errs = append(errs, err)
-			continue
+			continue // try the next well-known location
 		}
 		if err != nil {
 			return nil, err
