@@ -255,6 +255,8 @@ func TestNoSecretLeaks(t *testing.T) {
 	e.tok(0, nil, "logout", "conf")
 	e.tok(0, nil, "logout", "dex:dev")
 
+	e.checkStdout()
+	e.checkStateFiles()
 	secrets := e.check()
 	t.Logf("%d secrets, %d commands", len(secrets), len(e.runs))
 	if len(secrets) < 20 {
@@ -401,4 +403,61 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// checkStdout holds tok to SPEC.md's first promise: stdout is data only.
+// Commands that produce no data print nothing there; nothing meant for a
+// person (the "tok: ..." lines, the -v trace, URLs) ever lands there.
+func (e *leakEnv) checkStdout() {
+	for _, r := range e.runs {
+		what := "tok " + strings.Join(r.args, " ")
+		verb := r.args[0]
+		if strings.HasPrefix(verb, "--") {
+			verb = r.args[2]
+		}
+		switch verb {
+		case "login", "refresh", "logout":
+			if r.stdout != "" {
+				e.t.Errorf("%s: stdout %q, want nothing", what, r.stdout)
+			}
+		case "print", "token":
+			if r.code == 0 && strings.Count(r.stdout, "\n") != 1 && !strings.HasPrefix(r.stdout, "{") {
+				e.t.Errorf("%s: stdout %q, want one line", what, r.stdout)
+			}
+		}
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if strings.HasPrefix(line, "tok:") || strings.Contains(line, "code_challenge=") || strings.Contains(line, "enter the code") {
+				e.t.Errorf("%s: stdout line %q is for a person, not data", what, line)
+			}
+		}
+		if r.code != 0 && r.stdout != "" {
+			e.t.Errorf("%s failed (exit %d) yet printed %q on stdout", what, r.code, r.stdout)
+		}
+	}
+}
+
+// checkStateFiles holds the state dir to SPEC.md: files 0600 in 0700
+// directories, and no half-written temporary file left behind.
+func (e *leakEnv) checkStateFiles() {
+	filepath.WalkDir(e.state, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			e.t.Error(err)
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		want := os.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		if fi.Mode().Perm() != want {
+			e.t.Errorf("%s has mode %v, want %v", path, fi.Mode().Perm(), want)
+		}
+		if strings.HasPrefix(d.Name(), ".tmp-") || strings.HasPrefix(d.Name(), ".discovery-") {
+			e.t.Errorf("temporary file %s left behind", path)
+		}
+		return nil
+	})
 }
