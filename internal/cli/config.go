@@ -54,6 +54,9 @@ func (a *App) loadConfig() (*config.Config, error) {
 		return nil, err
 	}
 	cfg.MinTTL = ttl
+	if err := checkTopLevel(v, file); err != nil {
+		return nil, err
+	}
 	if err := decodeProviders(v, cfg, file); err != nil {
 		return nil, err
 	}
@@ -131,4 +134,22 @@ func flatten(msg string) string {
 		parts = append(parts, line)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// topLevelKeys are the keys a config file may have outside providers.
+var topLevelKeys = map[string]bool{
+	"store": true, "file_plaintext": true, "min_ttl": true, "passphrase": true,
+	"client_metadata_url": true, "providers": true,
+}
+
+// checkTopLevel refuses unknown top-level keys: a typo must not silently
+// change what tok does.
+func checkTopLevel(v *viper.Viper, file string) error {
+	for _, k := range v.AllKeys() {
+		top, _, _ := strings.Cut(k, ".")
+		if !topLevelKeys[top] {
+			return tokerr.New(tokerr.Usage, "config file %s: unknown key %q", file, top)
+		}
+	}
+	return nil
 }

@@ -78,6 +78,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"syntax", "c.yaml", "providers:\n  x:\n   - : : [\n", "line"},
 		{"unknown key", "c.yaml", "providers:\n  x:\n    client_idd: y\n", "client_idd"},
 		{"bad min_ttl", "c.yaml", "min_ttl: soon\n", "min_ttl"},
+		{"unknown top-level key", "c.yaml", "stor: file\n", `unknown key "stor"`},
 		{"bad toml", "c.toml", "store = = 1\n", "c.toml"},
 	}
 	for _, tt := range tests {
