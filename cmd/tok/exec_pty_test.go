@@ -4,9 +4,12 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"sync"
 	"testing"
 	"time"
@@ -108,26 +111,7 @@ func TestExecJobControl(t *testing.T) {
 	sh := exec.Command(bash, "--norc", "--noprofile", "-i")
 	sh.Env = append(e.env, "PS1=$ ", "TERM=dumb")
 	sh.Dir = e.dir
-	master, err := pty.Start(sh)
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	defer func() {
-		master.Close()
-		sh.Process.Kill()
-		sh.Wait()
-	}()
-	out := &ptyOutput{}
-	go func() {
-		b := make([]byte, 4096)
-		for {
-			n, err := master.Read(b)
-			out.Write(b[:n])
-			if err != nil {
-				return
-			}
-		}
-	}()
+	master, out := startPTY(t, sh)
 	master.Write([]byte("tok exec dex -- tty-child\n"))
 	out.waitFor(t, "reading")
 	master.Write([]byte{0x1a}) // Ctrl-Z
@@ -140,8 +124,15 @@ func TestExecJobControl(t *testing.T) {
 	out.waitFor(t, "tok exec dex -- tty-child &")
 	master.Write([]byte("echo $((7*8))\n"))
 	out.waitFor(t, "56")
+	// fg names the job it resumes; type for the child only after that.
+	jobs := strings.Count(out.String(), "tok exec dex -- tty-child")
 	master.Write([]byte("fg\n"))
-	time.Sleep(200 * time.Millisecond)
+	for deadline := time.Now().Add(15 * time.Second); strings.Count(out.String(), "tok exec dex -- tty-child") <= jobs; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("fg did not resume the job:\n%s", out.String())
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
 	master.Write([]byte("after fg\n"))
 	out.waitFor(t, "read: after fg")
 	if strings.Contains(out.String(), "read: echo") {
@@ -156,4 +147,89 @@ func TestExecJobControl(t *testing.T) {
 		t.Errorf("Ctrl-C did not reach the child exactly once:\n%s", out.String())
 	}
 	master.Write([]byte("exit\n"))
+}
+
+// startPTY runs cmd on a new terminal, as its session leader, and
+// returns the terminal's master side. Closing it hangs the terminal up
+// at once: reads go through the poller, so no read blocked in the kernel
+// keeps the terminal open.
+func startPTY(t *testing.T, cmd *exec.Cmd) (*os.File, *ptyOutput) {
+	t.Helper()
+	blocking, err := pty.Start(cmd)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	fd, err := syscall.Dup(int(blocking.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocking.Close()
+	syscall.SetNonblock(fd, true)
+	master := os.NewFile(uintptr(fd), "ptmx")
+	// Hang up first, so that a shell passes it on to its jobs and
+	// nothing is left running, even after a failure.
+	t.Cleanup(func() {
+		master.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	out := &ptyOutput{}
+	go func() {
+		b := make([]byte, 4096)
+		for {
+			n, err := master.Read(b)
+			out.Write(b[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return master, out
+}
+
+// Closing the terminal while the child holds it: the child gets SIGHUP
+// once, however the kernel and the shell each pass the hangup on.
+func TestExecTerminalHangup(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("linux")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	e := newTokEnv(t)
+	e.run("login", "dex")
+	for _, shell := range []bool{true, false} {
+		name := map[bool]string{true: "a shell leads the session", false: "tok leads the session"}[shell]
+		t.Run(name, func(t *testing.T) {
+			report := filepath.Join(t.TempDir(), "report")
+			env := append(e.env, "PS1=$ ", "TERM=dumb", "SIGCHILD_REPORT="+report, "SIGCHILD_QUIET=2s")
+			cmd := e.tok("exec", "dex", "--", "sigchild", "0")
+			if shell {
+				cmd = exec.Command(bash, "--norc", "--noprofile", "-i")
+			}
+			cmd.Env, cmd.Dir = env, e.dir
+			master, out := startPTY(t, cmd)
+			if shell {
+				master.Write([]byte("tok exec dex -- sigchild 0\n"))
+			}
+			out.waitFor(t, "ready")
+			master.Close() // the terminal window closes
+			var got []byte
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				if got, _ = os.ReadFile(report); len(got) > 0 {
+					break
+				}
+			}
+			if string(got) != "SIGHUP x1\n" {
+				t.Errorf("the child reported %q, want SIGHUP once", got)
+			}
+		})
+	}
 }

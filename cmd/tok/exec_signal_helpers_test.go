@@ -30,7 +30,7 @@ func sigChild() {
 	var first os.Signal
 	first = <-sigs
 	counts[signalNames[first]]++
-	for quiet := time.After(500 * time.Millisecond); ; {
+	for quiet := time.After(quietFor()); ; {
 		select {
 		case s := <-sigs:
 			counts[signalNames[s]]++
@@ -39,10 +39,16 @@ func sigChild() {
 		}
 		break
 	}
+	var report string
 	for _, n := range []string{"SIGINT", "SIGTERM", "SIGHUP"} {
 		if counts[n] > 0 {
-			fmt.Printf("%s x%d\n", n, counts[n])
+			report += fmt.Sprintf("%s x%d\n", n, counts[n])
 		}
+	}
+	fmt.Print(report)
+	// A child whose terminal is gone reports to a file as well.
+	if f := os.Getenv("SIGCHILD_REPORT"); f != "" {
+		os.WriteFile(f, []byte(report), 0o600)
 	}
 	if len(os.Args) > 1 && os.Args[1] == "die" {
 		signal.Reset()
@@ -54,6 +60,15 @@ func sigChild() {
 		code, _ = strconv.Atoi(os.Args[1])
 	}
 	os.Exit(code)
+}
+
+// quietFor is how long sigchild listens for more signals after the first:
+// $SIGCHILD_QUIET, else 500ms.
+func quietFor() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("SIGCHILD_QUIET")); err == nil {
+		return d
+	}
+	return 500 * time.Millisecond
 }
 
 // kill-self SIGNAL dies by SIGNAL (a number).

@@ -54,7 +54,9 @@ func Run(s Spec) (int, error) {
 		for {
 			select {
 			case sig := <-sigs:
-				cmd.Process.Signal(sig)
+				if !term.kernelDelivers(sig) {
+					cmd.Process.Signal(sig)
+				}
 			case <-done:
 				return
 			}

@@ -17,6 +17,8 @@ func (*terminal) restore() {}
 
 func (*terminal) superviseStops(int) {}
 
+func (*terminal) kernelDelivers(os.Signal) bool { return false }
+
 func exitStatus(ps *os.ProcessState, _ error) int {
 	if ps == nil {
 		return 1

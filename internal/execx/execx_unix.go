@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -16,6 +17,9 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
 // terminal is the terminal tok handed to its child, nil when it did not.
 type terminal struct {
 	fd int
+	// childHasIt is whether the child's group is the foreground group
+	// (not while it is stopped or sent to the background).
+	childHasIt atomic.Bool
 }
 
 // prepare puts the child in its own process group, so that a signal sent
@@ -32,7 +36,27 @@ func prepare(cmd *exec.Cmd) *terminal {
 	fd := int(tty.Fd())
 	cmd.SysProcAttr.Foreground = true
 	cmd.SysProcAttr.Ctty = fd
-	return &terminal{fd: fd}
+	t := &terminal{fd: fd}
+	t.childHasIt.Store(true)
+	return t
+}
+
+// kernelDelivers reports whether sig reaches the child without tok: a
+// SIGHUP after the terminal hung up while the child's group held it.
+// The shell passes the hangup on to its jobs (tok), and the kernel sends
+// SIGHUP to the terminal's last foreground group (the child's) when the
+// shell, the session leader, exits; forwarding would make it two. When
+// tok leads the session itself, the kernel waits for tok to exit, so
+// tok forwards.
+func (t *terminal) kernelDelivers(sig os.Signal) bool {
+	if t == nil || sig != syscall.SIGHUP || !t.childHasIt.Load() {
+		return false
+	}
+	if _, err := unix.IoctlGetInt(t.fd, unix.TIOCGPGRP); err == nil {
+		return false // the terminal is still there: someone sent it to tok
+	}
+	sid, err := unix.Getsid(0)
+	return err == nil && sid != unix.Getpid()
 }
 
 // restore hands the terminal back to tok once the child is gone.

@@ -42,11 +42,13 @@ func (t *terminal) superviseStops(pid int) {
 
 func (t *terminal) childStopped(pgid int) {
 	if fg, err := unix.IoctlGetInt(t.fd, unix.TIOCGPGRP); err == nil && fg == pgid {
+		t.childHasIt.Store(false)
 		t.setForeground(unix.Getpgrp())
 	}
 	stopSelf()
 	if isForegroundTTY(t.fd) {
 		t.setForeground(pgid)
+		t.childHasIt.Store(true)
 	}
 	unix.Kill(-pgid, syscall.SIGCONT)
 }
