@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,10 +17,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/oauth2"
 
 	"github.com/tok-cli/tok/internal/testop"
 )
@@ -32,6 +37,56 @@ func init() {
 		"TOK_SVC2_ISSUER", "TOK_SVC2_CLIENT_SECRET",
 		"TOK_NODEV_ISSUER", "TOK_NODEV_AUTH_URL", "TOK_NODEV_TOKEN_URL", "TOK_NODEV_CLIENT_ID",
 	)
+	scriptCommands["optoken"] = cmdOPToken
+}
+
+// optoken refresh|json|expired FILE gets tokens for the public client
+// straight from the provider (device flow, approved by testop), as another
+// machine or a CI secret would hold them, and writes FILE: the bare
+// refresh token, a token JSON document, or one whose access token has run
+// out. FILE.access holds the access token, for cmp with tok print.
+func cmdOPToken(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: optoken refresh|json|expired FILE")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tok, err := deviceToken(ctx, server(ts).Issuer)
+	ts.Check(err)
+	var out []byte
+	switch args[0] {
+	case "refresh":
+		out = []byte(tok.RefreshToken + "\n")
+	case "json", "expired":
+		doc := map[string]any{"access_token": tok.AccessToken, "refresh_token": tok.RefreshToken,
+			"token_type": tok.TokenType, "expires_in": tok.ExpiresIn, "scope": "openid offline_access"}
+		if args[0] == "expired" {
+			delete(doc, "expires_in")
+			doc["expiry"] = time.Now().Add(-time.Hour).Format(time.RFC3339)
+		}
+		out, err = json.MarshalIndent(doc, "", "  ")
+		ts.Check(err)
+	default:
+		ts.Fatalf("optoken: unknown kind %q", args[0])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o600))
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]+".access"), []byte(tok.AccessToken+"\n"), 0o600))
+}
+
+// deviceToken runs the device flow for the public client and approves it
+// as the test user.
+func deviceToken(ctx context.Context, issuer string) (*oauth2.Token, error) {
+	conf := oauth2.Config{ClientID: testop.PublicClientID, Scopes: []string{"openid", "offline_access"},
+		Endpoint: oauth2.Endpoint{DeviceAuthURL: issuer + "/device_authorization", TokenURL: issuer + "/oauth/token",
+			AuthStyle: oauth2.AuthStyleInParams}}
+	da, err := conf.DeviceAuth(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := testop.ApproveDevice(ctx, da.VerificationURI, da.UserCode, testop.User, testop.Password, true); err != nil {
+		return nil, err
+	}
+	return conf.DeviceAccessToken(ctx, da)
 }
 
 // tokHost is a private HOME, state dir and config next to a running
@@ -332,4 +387,35 @@ func TestDeviceLoginPlainStderr(t *testing.T) {
 	if !strings.Contains(out, "using the device flow (CI is set)") || !strings.Contains(out, "logged in to auto") {
 		t.Errorf("stderr:\n%s", out)
 	}
+}
+
+// TestKeyringRemedyNoBus: with no D-Bus at all, the keyring error names
+// the remedies for this host on one line, exit 5.
+func TestKeyringRemedyNoBus(t *testing.T) {
+	if _, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid())); err == nil || runtime.GOOS != "linux" {
+		t.Skip("this host has a session bus at the standard place, or is not linux")
+	}
+	h := newTokHost(t, "TOK_STORE=keyring")
+	h.env = dropEnv(h.env, "DBUS_SESSION_BUS_ADDRESS")
+	_, stderr, code := h.run("print", "dex")
+	if code != 5 {
+		t.Fatalf("exit %d, want 5: %s", code, stderr)
+	}
+	want := "tok: the os keyring is not reachable: no d-bus session bus (DBUS_SESSION_BUS_ADDRESS is unset); " +
+		"use the file store: TOK_STORE=file with TOK_PASSPHRASE or TOK_PASSPHRASE_FILE, " +
+		"or start a Secret Service: dbus-run-session -- sh -c 'gnome-keyring-daemon --unlock --components=secrets; tok ...'\n"
+	if stderr != want {
+		t.Errorf("stderr =\n%q\nwant\n%q", stderr, want)
+	}
+}
+
+// dropEnv removes name from env.
+func dropEnv(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

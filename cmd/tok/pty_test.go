@@ -232,12 +232,25 @@ func TestNoPromptWithoutTerminal(t *testing.T) {
 	}
 }
 
-func dropEnv(env []string, name string) []string {
-	var out []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
-			out = append(out, kv)
-		}
+// TestImportFromTerminal: import at a terminal asks for the token without
+// echo.
+func TestImportFromTerminal(t *testing.T) {
+	h := newTokHost(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tok, err := deviceToken(ctx, h.srv.Issuer)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	cmd, screen, ptmx, _, stdout := h.onTerminal(t, ctx, true, "import", "dex")
+	typeLine(t, screen, ptmx, "tok: paste the refresh token or token JSON (one line, not shown), then Enter: ", tok.RefreshToken)
+	if code := waitExit(t, cmd, screen, regexp.MustCompile(`tok: imported dex`)); code != 0 {
+		t.Fatalf("import: exit %d\n%s", code, screen)
+	}
+	if strings.Contains(screen.String(), tok.RefreshToken) || stdout.Len() != 0 {
+		t.Fatalf("the token was echoed:\n%s", screen)
+	}
+	if out, serr, code := h.run("print", "dex"); code != 0 || len(strings.TrimSpace(out)) < 16 {
+		t.Fatalf("print after import: exit %d\n%s", code, serr)
+	}
 }

@@ -111,4 +111,3 @@ func TestChooseFlow(t *testing.T) {
 		})
 	}
 }
-

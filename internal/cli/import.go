@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/config"
+	"github.com/tok-cli/tok/internal/flow"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// maxImport bounds what import reads from stdin: a token document is a
+// few KiB at most.
+const maxImport = 1 << 20
+
+func newImportCmd(a *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "import TARGET",
+		Short: "Store a refresh token or token JSON document read from stdin",
+		Long: `import reads, on stdin, a refresh token or a token JSON document
+({"access_token","refresh_token","expires_in" or "expiry","token_type","scope"})
+and stores it as TARGET's login: for a CI secret that holds a long-lived
+refresh token. A bare refresh token, or a document whose access token has
+run out, is refreshed at once to check it. The token is never read from the
+command line, where other users could see it.
+
+  tok import github < token.json
+  printf %s "$REFRESH_TOKEN" | tok import google:ci`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return tokerr.New(tokerr.Usage, "tok import reads the token on stdin, never from the command line, where other users can see it").
+					WithHint("run: tok import %s < FILE", args[0])
+			}
+			return usageArgs(1, "a TARGET (PROVIDER[:ACCOUNT] or an MCP server URL)")(cmd, args)
+		},
+		ValidArgsFunction: completeTargets(a),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runImport(cmd.Context(), a, args[0])
+		},
+	}
+}
+
+func runImport(ctx context.Context, a *App, arg string) error {
+	t, p, err := a.resolve(ctx, arg)
+	if err != nil {
+		return err
+	}
+	if p.Flow == config.FlowClientCredentials {
+		return tokerr.New(tokerr.Usage, "provider %s uses client_credentials: tok fetches its tokens itself, there is nothing to import", p.Name)
+	}
+	raw, err := a.readImport(ctx)
+	if err != nil {
+		return err
+	}
+	rec, err := parseImport(raw, p.Scopes, a.Now())
+	if err != nil {
+		return err
+	}
+	if err := a.mcpClient(ctx, p); err != nil {
+		return err
+	}
+	md, err := a.discoverer().Endpoints(ctx, p)
+	if err != nil {
+		return err
+	}
+	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
+	usable := importUsable(rec, a.Now(), a.cfg.MinTTL)
+	if !usable && !rec.Refreshable() {
+		return tokerr.New(tokerr.LoginNeeded, "the imported access token has run out and there is no refresh token: nothing to store").
+			WithHint("run: tok login %s", t)
+	}
+	m, st, err := a.manager()
+	if err != nil {
+		return err
+	}
+	old, err := a.replaceLogin(ctx, m, st, t, rec)
+	if err != nil {
+		return err
+	}
+	if !usable {
+		// Check the refresh token now rather than at the first print, and
+		// get an access token; on refusal the previous login comes back.
+		if rec, err = m.Refresh(ctx, t, p); err != nil {
+			a.restoreLogin(ctx, m, st, t, old)
+			return importRefused(t, err)
+		}
+	}
+	fmt.Fprintf(a.Stderr, "tok: imported %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	return nil
+}
+
+// importUsable reports whether the imported access token can be handed out
+// as it is. One of unknown lifetime is refreshed when it can be.
+func importUsable(rec *store.Record, now time.Time, minTTL time.Duration) bool {
+	switch {
+	case rec.AccessToken == "":
+		return false
+	case rec.Expiry.IsZero():
+		return !rec.Refreshable()
+	}
+	return rec.TTL(now) > minTTL
+}
+
+// replaceLogin stores rec as t's login under t's lock and returns the
+// login it replaced (nil if none). Storing first also proves the store
+// works before a rotating refresh token is spent.
+func (a *App) replaceLogin(ctx context.Context, m *token.Manager, st *store.Store, t token.Target, rec *store.Record) (*store.Record, error) {
+	unlock, err := m.Locks.Lock(ctx, t.Key())
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	old, err := st.Load(ctx, t.Provider, t.Account)
+	if err != nil && tokerr.ExitCode(err) == int(tokerr.StoreUnavailable) {
+		return nil, err
+	}
+	if err != nil {
+		old = nil // nothing, or a damaged record: nothing worth keeping
+	}
+	return old, st.Save(ctx, t.Provider, t.Account, rec)
+}
+
+func (a *App) restoreLogin(ctx context.Context, m *token.Manager, st *store.Store, t token.Target, old *store.Record) {
+	unlock, err := m.Locks.Lock(ctx, t.Key())
+	if err != nil {
+		return
+	}
+	defer unlock()
+	if old != nil {
+		st.Save(ctx, t.Provider, t.Account, old)
+		return
+	}
+	st.Remove(ctx, t.Provider, t.Account)
+}
+
+// importRefused says that the provider refused the imported token,
+// without the "run tok login" framing of a lost login.
+func importRefused(t token.Target, err error) error {
+	var ee *flow.EndpointError
+	if tokerr.ExitCode(err) == int(tokerr.LoginNeeded) && errors.As(err, &ee) {
+		return (&tokerr.Error{Code: tokerr.LoginNeeded, Msg: "the provider rejected the imported refresh token for " + t.String() + ", nothing was stored", Err: ee}).
+			WithHint("check the token, or run: tok login %s", t)
+	}
+	return err
+}
+
+// readImport reads the token from stdin: piped, or typed or pasted at a
+// terminal without echo.
+func (a *App) readImport(ctx context.Context) (string, error) {
+	if isTerminal(a.Stdin) {
+		t, err := openTTY()
+		if err != nil {
+			return "", tokerr.New(tokerr.Usage, "stdin is a terminal: pipe the token into tok import instead")
+		}
+		defer t.Close()
+		return readSecret(ctx, t, "tok: paste the refresh token or token JSON (one line, not shown), then Enter: ")
+	}
+	if a.Stdin == nil {
+		return "", nil
+	}
+	b, err := io.ReadAll(io.LimitReader(a.Stdin, maxImport+1))
+	if err != nil {
+		return "", fmt.Errorf("reading stdin: %w", err)
+	}
+	if len(b) > maxImport {
+		return "", tokerr.New(tokerr.Usage, "stdin holds more than %d KiB: that is no token", maxImport>>10)
+	}
+	return string(b), nil
+}
