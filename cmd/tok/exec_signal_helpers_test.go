@@ -27,8 +27,7 @@ func sigChild() {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	fmt.Println("ready", os.Getpid())
 	counts := map[string]int{}
-	var first os.Signal
-	first = <-sigs
+	first := <-sigs
 	counts[signalNames[first]]++
 	for quiet := time.After(quietFor()); ; {
 		select {

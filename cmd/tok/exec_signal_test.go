@@ -18,11 +18,10 @@ import (
 // execChild is a running `tok exec dex -- sigchild ARGS...`, tok in a
 // process group of its own as a shell would start a job.
 type execChild struct {
-	cmd   *exec.Cmd
-	out   *bufio.Reader
-	rest  chan string
-	pid   int // the child's
-	token string
+	cmd  *exec.Cmd
+	out  *bufio.Reader
+	rest chan string
+	pid  int // the child's
 }
 
 func startExecChild(t *testing.T, e *tokEnv, args ...string) *execChild {
