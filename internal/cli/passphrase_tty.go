@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -45,7 +46,12 @@ func readSecret(ctx context.Context, tty *os.File, prompt string) (string, error
 	} else if err != nil {
 		return "", err
 	}
-	fmt.Fprint(tty, prompt)
+	// CONIN$ takes no output: Windows prompts go to stderr.
+	out := io.Writer(tty)
+	if runtime.GOOS == "windows" {
+		out = os.Stderr
+	}
+	fmt.Fprint(out, prompt)
 	type line struct {
 		s   string
 		err error
@@ -57,10 +63,10 @@ func readSecret(ctx context.Context, tty *os.File, prompt string) (string, error
 	}()
 	select {
 	case l := <-got:
-		fmt.Fprintln(tty)
+		fmt.Fprintln(out)
 		return l.s, l.err
 	case <-ctx.Done():
-		fmt.Fprintln(tty)
+		fmt.Fprintln(out)
 		return "", ctx.Err()
 	}
 }
