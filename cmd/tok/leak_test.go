@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -54,10 +55,21 @@ type procRecord struct {
 	Kind string   `json:"kind"`
 	Argv []string `json:"argv"`
 	Env  []string `json:"env"`
+	// ParentCore is the core file size line of the parent's (tok's)
+	// /proc/PID/limits, where there is one.
+	ParentCore string `json:"parent_core"`
 }
 
 func recordProcess(kind string) {
-	b, _ := json.Marshal(procRecord{Kind: kind, Argv: os.Args, Env: os.Environ()})
+	rec := procRecord{Kind: kind, Argv: os.Args, Env: os.Environ()}
+	if limits, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", os.Getppid())); err == nil {
+		for _, line := range strings.Split(string(limits), "\n") {
+			if strings.HasPrefix(line, "Max core file size") {
+				rec.ParentCore = line
+			}
+		}
+	}
+	b, _ := json.Marshal(rec)
 	dir := os.Getenv(leakRecEnv)
 	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.json", kind, os.Getpid())), b, 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, "record:", err)
@@ -156,6 +168,12 @@ func (e *leakEnv) tok(want int, onStderr func(string), args ...string) *leakRun 
 	e.t.Helper()
 	r := &leakRun{args: args}
 	cmd := exec.Command(filepath.Join(tokDir, "tok"), append([]string{"-v"}, args...)...)
+	if runtime.GOOS == "linux" {
+		// Start tok with core dumps allowed, so that the check of
+		// cli.harden (via the browser's view of its parent) means
+		// something where the default soft limit is already 0.
+		cmd = exec.Command("/bin/sh", append([]string{"-c", `ulimit -S -c unlimited 2>/dev/null; exec "$0" "$@"`, cmd.Path}, cmd.Args[1:]...)...)
+	}
 	cmd.Env, cmd.Dir = e.env, e.work
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
@@ -367,6 +385,13 @@ func (e *leakEnv) check() []string {
 		}
 		if p.Kind == "child" && tokenVars != 4 {
 			t.Errorf("exec child got %d token variables, want 4: %v", tokenVars, p.Env)
+		}
+		// On linux tok holds tokens without core dumps (cli.harden): its
+		// soft limit, as the child sees it in /proc, is 0.
+		if runtime.GOOS == "linux" && p.ParentCore != "" {
+			if f := strings.Fields(strings.TrimPrefix(p.ParentCore, "Max core file size")); len(f) == 0 || f[0] != "0" {
+				t.Errorf("tok, parent of the %s, allows core dumps: %q", p.Kind, p.ParentCore)
+			}
 		}
 		if p.Kind == "browser" {
 			if u := p.Argv[len(p.Argv)-1]; !strings.Contains(u, "code_challenge=") || !strings.Contains(u, "state=") {
