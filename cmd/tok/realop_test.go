@@ -194,14 +194,15 @@ func TestRealProvider(t *testing.T) {
 	}
 
 	// --serve and --token-files keep a child supplied past the token's
-	// lifetime: tokens of 3s, asked for with 1s left.
-	op.setTTL(t, 3*time.Second)
+	// lifetime: tokens of 8s, asked for with 3s left.
+	op.setTTL(t, 8*time.Second)
 	e.run("refresh", "real")
-	out := e.run("exec", "real", "--serve", "--min-ttl", "1s", "--", "tokget", "-wait", "2500ms", "real", "real")
+	out := e.run("exec", "real", "--serve", "--min-ttl", "3s", "--", "tokget", "-wait", "6s", "real", "real")
 	if strings.Count(out, "real: status 200") != 2 || strings.Count(out, "new token") != 2 {
 		t.Errorf("token endpoint:\n%s", out)
 	}
-	out = e.run("exec", "real", "--token-files", "--min-ttl", "1s", "--", "wait-change", "REAL_TOKEN_FILE", "15s")
+	e.run("refresh", "real")
+	out = e.run("exec", "real", "--token-files", "--min-ttl", "3s", "--", "wait-change", "REAL_TOKEN_FILE", "20s")
 	if !strings.Contains(out, "changed") {
 		t.Errorf("token files:\n%s", out)
 	}
