@@ -142,7 +142,7 @@ func TestKillAtAnyMomentOfARefresh(t *testing.T) {
 func TestLockWaitSaysWhy(t *testing.T) {
 	e := newTokEnv(t)
 	e.loginExpiring(2 * time.Minute)
-	e.op.SetTokenDelay(1500 * time.Millisecond)
+	e.op.SetTokenDelay(3 * time.Second)
 	holder := e.tok("print", "dex", "--min-ttl", "3m")
 	var holderOut bytes.Buffer
 	holder.Stdout = &holderOut
