@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -90,7 +89,7 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	defer cancel()
 	tok, err := a.runFlow(fctx, p, md, scopes, opts)
 	if err != nil {
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		if ctx.Err() == nil && fctx.Err() != nil {
 			return tokerr.New(tokerr.Failure, "login to %s timed out after %s", t, opts.Timeout).WithHint("run tok login %s again, or give it more time with --timeout", t)
 		}
 		return err

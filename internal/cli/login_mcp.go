@@ -55,7 +55,7 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 		}
 	}
 	if err != nil {
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		if ctx.Err() == nil && fctx.Err() != nil {
 			return tokerr.New(tokerr.Failure, "login to %s timed out after %s", t, opts.Timeout).WithHint("run tok login %s again, or give it more time with --timeout", t)
 		}
 		return err
