@@ -150,7 +150,8 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 		return nil, err
 	}
 	if p.ClientSecret == "" {
-		return nil, fmt.Errorf("provider %s uses client_credentials but has no client secret: set TOK_%s_CLIENT_SECRET", p.Name, config.EnvName(p.Name))
+		return nil, tokerr.New(tokerr.Usage, "provider %s uses client_credentials but has no client secret", p.Name).
+			WithHint("set TOK_%s_CLIENT_SECRET, or client_secret in the config file", config.EnvName(p.Name))
 	}
 	tok, err := flow.ClientCredentials(ctx, flow.Request{
 		OAuth:       *OAuthConfig(p, md, p.Scopes),
