@@ -93,6 +93,9 @@ type leakEnv struct {
 	env                         []string
 	runs                        []*leakRun
 	kinds                       map[string]int // processes recorded by check
+	// untraced: no run is expected to make a request (tok stops before
+	// any when the store is unreachable), so no -v trace line is due.
+	untraced bool
 }
 
 func newLeakEnv(t *testing.T) *leakEnv {
@@ -336,7 +339,7 @@ func (e *leakEnv) check() []string {
 			t.Errorf("%s: stdout holds secret %.12s...:\n%s", what, s, r.stdout)
 		}
 	}
-	if !traced {
+	if !traced && !e.untraced {
 		t.Error("no -v trace line seen: the verbose log was not tested")
 	}
 

@@ -84,6 +84,9 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := st.CheckWritable(ctx, t.Provider, t.Account); err != nil {
+		return err
+	}
 	scopes := mergeScopes(p.Scopes, opts.Scopes)
 	fctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()

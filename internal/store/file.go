@@ -149,13 +149,9 @@ func (f *fileBackend) decrypt(ctx context.Context, key string, data []byte) ([]b
 }
 
 func (f *fileBackend) Set(ctx context.Context, key string, value []byte) error {
-	// file_plaintext: true means the person chose to have no passphrase.
-	passphrase, err := f.key(ctx, !f.plaintext, func() bool { return !f.holdsEncrypted() })
+	passphrase, err := f.writeKey(ctx)
 	if err != nil {
 		return err
-	}
-	if passphrase == "" && !f.plaintext {
-		return tokerr.New(tokerr.StoreUnavailable, "file store needs a passphrase: set TOK_PASSPHRASE or TOK_PASSPHRASE_FILE, or file_plaintext: true in the config")
 	}
 	data := value
 	if passphrase != "" {
@@ -202,4 +198,23 @@ func (f *fileBackend) Delete(_ context.Context, key string) error {
 		return tokerr.Wrap(tokerr.StoreUnavailable, err, "cannot delete from the file store")
 	}
 	return syncDir(f.dir)
+}
+
+// writeKey is the passphrase Set encrypts with, asked for when it may be;
+// "" only when file_plaintext: true, the person's choice.
+func (f *fileBackend) writeKey(ctx context.Context) (string, error) {
+	passphrase, err := f.key(ctx, !f.plaintext, func() bool { return !f.holdsEncrypted() })
+	if err != nil {
+		return "", err
+	}
+	if passphrase == "" && !f.plaintext {
+		return "", tokerr.New(tokerr.StoreUnavailable, "file store needs a passphrase: set TOK_PASSPHRASE or TOK_PASSPHRASE_FILE, or file_plaintext: true in the config")
+	}
+	return passphrase, nil
+}
+
+// CheckWritable tells before a login whether Set will be able to write.
+func (f *fileBackend) CheckWritable(ctx context.Context) error {
+	_, err := f.writeKey(ctx)
+	return err
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tok-cli/tok/internal/tokerr"
 	"path/filepath"
 )
 
@@ -119,6 +120,22 @@ func (s *Store) SaveRaw(ctx context.Context, key string, value []byte) error {
 // RemoveRaw deletes a secret blob. Absent is not an error.
 func (s *Store) RemoveRaw(ctx context.Context, key string) error {
 	if err := s.backend.Delete(ctx, key); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// CheckWritable reports, before a consent flow, an error that a later Save
+// would meet: the keyring unreachable, or a file store without a
+// passphrase. A person should not approve a login tok cannot keep.
+func (s *Store) CheckWritable(ctx context.Context, provider, account string) error {
+	if w, ok := s.backend.(interface{ CheckWritable(context.Context) error }); ok {
+		if err := w.CheckWritable(ctx); err != nil {
+			return err
+		}
+	}
+	_, err := s.Load(ctx, provider, account)
+	if tokerr.ExitCode(err) == int(tokerr.StoreUnavailable) {
 		return err
 	}
 	return nil
