@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/tok-cli/tok/internal/atomicfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -197,7 +198,7 @@ func (f *fileBackend) Delete(_ context.Context, key string) error {
 	if err != nil {
 		return tokerr.Wrap(tokerr.StoreUnavailable, err, "cannot delete from the file store")
 	}
-	return syncDir(f.dir)
+	return atomicfile.SyncDir(f.dir)
 }
 
 // writeKey is the passphrase Set encrypts with, asked for when it may be;

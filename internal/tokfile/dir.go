@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
+
+	"github.com/tok-cli/tok/internal/atomicfile"
 )
 
 // Dir is a private directory of token files.
@@ -42,29 +43,8 @@ func (d *Dir) File(name string) string { return filepath.Join(d.Path, name) }
 // Write replaces the file called name with value, mode 0600: a temp file
 // renamed over the old one, so that a reader gets the old token or the
 // new, never a part of one.
-func (d *Dir) Write(name string, value []byte) (err error) {
-	f, err := os.CreateTemp(d.Path, ".tmp-"+name+"-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(value); err != nil {
-		return err
-	}
-	if runtime.GOOS != "windows" {
-		if err = f.Chmod(0o600); err != nil {
-			return err
-		}
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), d.File(name))
+func (d *Dir) Write(name string, value []byte) error {
+	return atomicfile.Write(d.Path, name, value)
 }
 
 // Remove deletes the directory and every file in it.
