@@ -92,26 +92,48 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	defer cancel()
 	tok, err := a.runFlow(fctx, p, md, scopes, opts)
 	if err != nil {
-		if ctx.Err() == nil && fctx.Err() != nil {
-			return tokerr.New(tokerr.Failure, "login to %s timed out after %s", t, opts.Timeout).WithHint("run tok login %s again, or give it more time with --timeout", t)
-		}
+		return flowFailed(ctx, fctx, err, t, opts.Timeout)
+	}
+	rec, err := loginRecord(tok, scopes, md.Issuer, p.ClientID, a.Now())
+	if err != nil {
 		return err
 	}
+	if err := saveLogin(ctx, m, st, t, rec); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stderr, "tok: logged in to %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	return nil
+}
+
+// flowFailed says when the login's own --timeout ended the flow, with the
+// fix; other errors pass as they are.
+func flowFailed(ctx, flowCtx context.Context, err error, t token.Target, timeout time.Duration) error {
+	if ctx.Err() == nil && flowCtx.Err() != nil {
+		return tokerr.New(tokerr.Failure, "login to %s timed out after %s", t, timeout).WithHint("run tok login %s again, or give it more time with --timeout", t)
+	}
+	return err
+}
+
+// loginRecord checks a consent flow's token and makes the stored record,
+// tied to the issuer and client that obtained it.
+func loginRecord(tok *oauth2.Token, scopes []string, issuer, clientID string, now time.Time) (*store.Record, error) {
 	if err := flow.CheckBearer(tok); err != nil {
-		return err
+		return nil, err
 	}
-	rec := token.RecordFrom(tok, scopes, a.Now())
-	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
+	rec := token.RecordFrom(tok, scopes, now)
+	rec.Issuer, rec.ClientID = issuer, clientID
+	return rec, nil
+}
+
+// saveLogin stores rec under t's lock, so a refresh running at the same
+// moment cannot write an older pair over it.
+func saveLogin(ctx context.Context, m *token.Manager, st *store.Store, t token.Target, rec *store.Record) error {
 	unlock, err := m.Locks.Lock(ctx, t.Key())
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if err := st.Save(ctx, t.Provider, t.Account, rec); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.Stderr, "tok: logged in to %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
-	return nil
+	return st.Save(ctx, t.Provider, t.Account, rec)
 }
 
 func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Metadata, scopes []string, opts *loginOptions) (*oauth2.Token, error) {

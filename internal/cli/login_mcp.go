@@ -55,25 +55,16 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 		}
 	}
 	if err != nil {
-		if ctx.Err() == nil && fctx.Err() != nil {
-			return tokerr.New(tokerr.Failure, "login to %s timed out after %s", t, opts.Timeout).WithHint("run tok login %s again, or give it more time with --timeout", t)
-		}
-		return err
+		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
-	if err := flow.CheckBearer(tok); err != nil {
-		return err
-	}
-	rec := token.RecordFrom(tok, scopes, a.Now())
-	rec.Issuer, rec.ClientID = md.Issuer, cl.ID
-	if err := provider.SaveMCPServer(a.cfg.StateDir, remembered(t.Provider, d, cl, rec.Scopes, a.Now())); err != nil {
-		return err
-	}
-	unlock, err := m.Locks.Lock(ctx, t.Key())
+	rec, err := loginRecord(tok, scopes, md.Issuer, cl.ID, a.Now())
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	if err := st.Save(ctx, t.Provider, t.Account, rec); err != nil {
+	if err := provider.SaveMCPServer(a.cfg.StateDir, remembered(t.Provider, d, cl, rec.Scopes, a.Now())); err != nil {
+		return err
+	}
+	if err := saveLogin(ctx, m, st, t, rec); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stderr, "tok: logged in to %s as %s (scopes: %s; %s)\n", d.ServerURL, t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
