@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -29,35 +27,7 @@ import (
 // startHeadlessOP runs testdata/realop/headless.mjs and returns its issuer.
 func startHeadlessOP(t *testing.T) string {
 	t.Helper()
-	dir, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "realop"))
-	node, err := exec.LookPath("node")
-	if _, serr := os.Stat(filepath.Join(dir, "node_modules", "oidc-provider")); err != nil || serr != nil {
-		t.Skip("no real provider: run sh testdata/realop/install.sh")
-	}
-	cmd := exec.Command(node, "headless.mjs")
-	cmd.Dir = dir
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	var hello struct{ Issuer string }
-	if err != nil || json.Unmarshal([]byte(line), &hello) != nil || hello.Issuer == "" {
-		t.Fatalf("real provider did not start: %q %v", line, err)
-	}
-	return hello.Issuer
+	return startNodeOP(t, "headless.mjs").issuer
 }
 
 var pageForm = regexp.MustCompile(`(?s)<form[^>]*action="([^"]+)"[^>]*>(.*?)</form>`)
