@@ -5,80 +5,27 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tok-cli/tok/internal/testkeyring"
+
 	"github.com/tok-cli/tok/internal/tokerr"
 	"github.com/zalando/go-keyring"
 )
-
-// realKeyringChild marks the copy of the test binary that runs inside a
-// private D-Bus session with its own gnome-keyring-daemon.
-const realKeyringChild = "TOK_TEST_SECRET_SERVICE_CHILD"
 
 // TestRealSecretService runs the keyring backend against a real
 // gnome-keyring-daemon on a private session bus, with HOME and XDG dirs in
 // a temp dir so the developer's own keyring is never touched.
 func TestRealSecretService(t *testing.T) {
-	if os.Getenv(realKeyringChild) == "1" {
+	if testkeyring.InSession() {
 		checkRealKeyring(t)
 		return
 	}
-	if runtime.GOOS != "linux" {
-		t.Skip("the secret service test runs on linux only")
-	}
-	for _, bin := range []string{"dbus-run-session", "gnome-keyring-daemon"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			const msg = "gnome-keyring and dbus not installed: apt-get install -y gnome-keyring dbus-x11 (or dbus)"
-			if os.Getenv("CI") != "" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	// --unlock with a password on stdin creates the login collection and
-	// leaves it unlocked, as a desktop login would.
-	const script = `printf %s testpass | gnome-keyring-daemon --unlock --components=secrets >/dev/null; ` +
-		`exec "$0" -test.run='^TestRealSecretService$' -test.v -test.count=1`
-	cmd := exec.CommandContext(ctx, "dbus-run-session", "--", "sh", "-c", script, os.Args[0])
-	cmd.Env = append(isolatedEnv(t), realKeyringChild+"=1")
-	out, err := cmd.CombinedOutput()
-	t.Logf("child output:\n%s", out)
-	if err != nil {
-		t.Fatalf("secret service child failed: %v", err)
-	}
-	if !strings.Contains(string(out), "--- PASS: TestRealSecretService") {
-		t.Fatal("child did not run the test")
-	}
-}
-
-// isolatedEnv is the environment minus anything that points at the user's
-// session, with HOME and the XDG dirs in a temp dir.
-func isolatedEnv(t *testing.T) []string {
-	home := t.TempDir()
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if name == "HOME" || name == "DBUS_SESSION_BUS_ADDRESS" || strings.HasPrefix(name, "XDG_") || strings.HasPrefix(name, "GNOME_KEYRING") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env, "HOME="+home)
-	for _, d := range []string{"XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"} {
-		p := filepath.Join(home, strings.ToLower(d))
-		if err := os.MkdirAll(p, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		env = append(env, d+"="+p)
-	}
-	return env
+	testkeyring.Run(t, "^TestRealSecretService$")
 }
 
 func checkRealKeyring(t *testing.T) {
