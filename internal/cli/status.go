@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
@@ -63,9 +65,10 @@ func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
 		if err != nil {
 			return err
 		}
+		all := entries
 		entries = filterEntries(entries, t)
 		if len(entries) == 0 {
-			return tokerr.LoginNeededFor(t.String(), fmt.Errorf("nothing stored"))
+			return noSuchLogin(t, all)
 		}
 	}
 	out := make([]statusEntry, 0, len(entries))
@@ -132,4 +135,24 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// noSuchLogin explains an empty status TARGET: a provider without logins
+// needs one (exit 4); a named account that does not exist is a usage
+// error (exit 2), with the account it was probably meant to be.
+func noSuchLogin(t token.Target, all []store.Entry) error {
+	var accounts []string
+	for _, e := range all {
+		if e.Provider == t.Provider {
+			accounts = append(accounts, e.Account)
+		}
+	}
+	if t.Account == token.DefaultAccount || len(accounts) == 0 {
+		return tokerr.LoginNeededFor(t.String(), errors.New("nothing stored"))
+	}
+	e := tokerr.New(tokerr.Usage, "unknown account %q of %s", t.Account, t.Provider)
+	if a := provider.Closest(t.Account, accounts); a != "" {
+		return e.WithHint("did you mean %s?", token.Target{Provider: t.Provider, Account: a})
+	}
+	return e.WithHint("stored accounts: %s", strings.Join(accounts, ", "))
 }

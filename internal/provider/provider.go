@@ -134,7 +134,7 @@ func (p *Provider) expandTenant() {
 
 func unknown(cfg *config.Config, name string) error {
 	e := tokerr.New(tokerr.Usage, "unknown provider %q", name)
-	if s := closest(name, Names(cfg)); s != "" {
+	if s := Closest(name, Names(cfg)); s != "" {
 		return e.WithHint("did you mean %s?", s)
 	}
 	return e.WithHint("run: tok providers")

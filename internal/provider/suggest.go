@@ -1,7 +1,8 @@
 package provider
 
-// closest returns the candidate within edit distance 2 of name, or "".
-func closest(name string, candidates []string) string {
+// Closest returns the candidate within edit distance 2 of name, or "",
+// for did-you-mean hints.
+func Closest(name string, candidates []string) string {
 	best, bestDist := "", 3
 	for _, c := range candidates {
 		if d := distance(name, c); d < bestDist {

@@ -66,7 +66,7 @@ func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, m
 		return m.clientCredentials(ctx, t, p)
 	}
 	if notFound {
-		return nil, tokerr.LoginNeededFor(t.String(), errors.New("nothing stored"))
+		return nil, m.NothingStored(t)
 	}
 	if !force && rec.TTL(m.Now()) > minTTL {
 		return rec, nil
@@ -182,4 +182,33 @@ func (m *Manager) load(ctx context.Context, t Target) (*store.Record, error) {
 		return nil, tokerr.LoginNeededFor(t.String(), err)
 	}
 	return rec, nil
+}
+
+// NothingStored is the error for a target with no login, naming a stored
+// account of the same provider when the target looks like a typo of it.
+func (m *Manager) NothingStored(t Target) error {
+	cause := errors.New("nothing stored")
+	if other := m.closeAccount(t); other != "" {
+		cause = fmt.Errorf("nothing stored (did you mean %s?)", other)
+	}
+	return tokerr.LoginNeededFor(t.String(), cause)
+}
+
+// closeAccount returns PROVIDER:ACCOUNT of a stored login of t's provider
+// whose account is within a typo of t's, or "".
+func (m *Manager) closeAccount(t Target) string {
+	entries, err := m.Store.List()
+	if err != nil {
+		return ""
+	}
+	var accounts []string
+	for _, e := range entries {
+		if e.Provider == t.Provider && e.Account != t.Account {
+			accounts = append(accounts, e.Account)
+		}
+	}
+	if a := provider.Closest(t.Account, accounts); a != "" {
+		return Target{Provider: t.Provider, Account: a}.String()
+	}
+	return ""
 }
