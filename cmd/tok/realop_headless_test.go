@@ -171,7 +171,9 @@ func TestRealProviderHeadless(t *testing.T) {
 		if strings.Contains(out+serr, "tok-ci-secret") {
 			t.Error("the client secret shows in tok's output")
 		}
-		var doc struct{ AccessToken string `json:"access_token"` }
+		var doc struct {
+			AccessToken string `json:"access_token"`
+		}
 		json.Unmarshal([]byte(out), &doc)
 		again, _, _ := env.run("print", "ci")
 		if strings.TrimSpace(again) != doc.AccessToken {

@@ -99,7 +99,9 @@ func TestLoadConfigErrors(t *testing.T) {
 func TestRunErrorsAreOneLine(t *testing.T) {
 	var stderr bytes.Buffer
 	a := NewApp(strings.NewReader(""), &bytes.Buffer{}, &stderr)
-	a.LookupEnv = func(k string) (string, bool) { return map[string]string{"XDG_CONFIG_HOME": t.TempDir()}[k], k == "XDG_CONFIG_HOME" }
+	a.LookupEnv = func(k string) (string, bool) {
+		return map[string]string{"XDG_CONFIG_HOME": t.TempDir()}[k], k == "XDG_CONFIG_HOME"
+	}
 	code := a.Run(t.Context(), []string{"print", "gthub"})
 	if code != 2 || stderr.String() != "tok: unknown provider \"gthub\"; did you mean github?\n" {
 		t.Fatalf("code %d, stderr %q", code, stderr.String())

@@ -122,9 +122,13 @@ func TestEndpointsRefuseCleartext(t *testing.T) {
 	}{
 		{"http issuer", func(p *Provider) { p.Issuer = "http://id.example.com" },
 			"issuer http://id.example.com is not https", true},
-		{"http token_url", func(p *Provider) { p.TokenURL, p.AuthURL = "http://id.example.com/token", "https://id.example.com/auth" },
+		{"http token_url", func(p *Provider) {
+			p.TokenURL, p.AuthURL = "http://id.example.com/token", "https://id.example.com/auth"
+		},
 			"endpoint http://id.example.com/token is not https", true},
-		{"http auth_url", func(p *Provider) { p.TokenURL, p.AuthURL = "https://id.example.com/token", "http://id.example.com/auth" },
+		{"http auth_url", func(p *Provider) {
+			p.TokenURL, p.AuthURL = "https://id.example.com/token", "http://id.example.com/auth"
+		},
 			"endpoint http://id.example.com/auth is not https", true},
 		{"http revocation_url", func(p *Provider) {
 			p.TokenURL, p.AuthURL, p.RevocationURL = "https://id.example.com/token", "https://id.example.com/auth", "http://id.example.com/revoke"
