@@ -86,6 +86,8 @@ func (a *App) manager() (*token.Manager, *store.Store, error) {
 		Discover: a.discoverer(),
 		HTTP:     a.httpClient(),
 		Now:      a.Now,
+		// An MCP registration's secret is read only when a request needs it.
+		BeforeRequest: a.mcpClient,
 	}, st, nil
 }
 

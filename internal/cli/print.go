@@ -68,9 +68,6 @@ func (a *App) fresh(ctx context.Context, arg string, minTTL time.Duration) (toke
 	if err != nil {
 		return t, nil, err
 	}
-	if err := a.mcpClient(ctx, p); err != nil {
-		return t, nil, err
-	}
 	rec, err := m.Fresh(ctx, t, p, minTTL)
 	a.mcpRefreshFailed(ctx, p, err)
 	return t, rec, err

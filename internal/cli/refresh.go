@@ -28,9 +28,6 @@ func runRefresh(ctx context.Context, a *App, arg string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.mcpClient(ctx, p); err != nil {
-		return err
-	}
 	rec, err := m.Refresh(ctx, t, p)
 	a.mcpRefreshFailed(ctx, p, err)
 	if err != nil {

@@ -23,6 +23,11 @@ type Manager struct {
 	Discover *provider.Discoverer
 	HTTP     *http.Client
 	Now      func() time.Time
+	// BeforeRequest, when set, completes the provider just before tok
+	// talks to its token endpoint (an MCP registration's client secret
+	// lives in the store): the fast path of a fresh token never pays
+	// for it.
+	BeforeRequest func(context.Context, *provider.Provider) error
 }
 
 // Fresh returns t's token with at least minTTL left, refreshing it first
@@ -63,6 +68,9 @@ func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, m
 		return nil, err
 	}
 	if p.Flow == config.FlowClientCredentials && (notFound || force || rec.TTL(m.Now()) <= minTTL) {
+		if err := m.beforeRequest(ctx, p); err != nil {
+			return nil, err
+		}
 		return m.clientCredentials(ctx, t, p)
 	}
 	if notFound {
@@ -81,7 +89,17 @@ func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, m
 	if !rec.Refreshable() {
 		return nil, tokerr.LoginNeededFor(t.String(), errors.New("the token expired and the provider gave no refresh token"))
 	}
+	if err := m.beforeRequest(ctx, p); err != nil {
+		return nil, err
+	}
 	return m.refreshLocked(ctx, t, p, rec)
+}
+
+func (m *Manager) beforeRequest(ctx context.Context, p *provider.Provider) error {
+	if m.BeforeRequest == nil {
+		return nil
+	}
+	return m.BeforeRequest(ctx, p)
 }
 
 func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provider, rec *store.Record) (*store.Record, error) {
