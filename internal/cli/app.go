@@ -25,8 +25,10 @@ type App struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	LookupEnv      func(string) (string, bool)
-	Now            func() time.Time
-	HTTP           *http.Client
+	// Environ lists the environment, for providers defined by it alone.
+	Environ func() []string
+	Now     func() time.Time
+	HTTP    *http.Client
 	// OpenBrowser opens url for the user; its output must not reach
 	// stdout.
 	OpenBrowser func(url string) error
@@ -44,6 +46,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *App {
 	a := &App{
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		LookupEnv: os.LookupEnv,
+		Environ:   os.Environ,
 		Now:       time.Now,
 		HTTP:      newHTTPClient(),
 	}

@@ -43,7 +43,7 @@ type providerInfo struct {
 
 func runProviders(a *App, asJSON bool) error {
 	var infos []providerInfo
-	for _, name := range provider.Names(a.cfg) {
+	for _, name := range a.providerNames() {
 		_, inFile := a.cfg.Providers[name]
 		info := providerInfo{Name: name, Configured: inFile, Flows: []string{}, Env: []string{}}
 		p, err := provider.Resolve(a.cfg, name, a.LookupEnv)
@@ -64,8 +64,13 @@ func runProviders(a *App, asJSON bool) error {
 	fmt.Fprintln(tw, "PROVIDER\tKIND\tFLOWS\tCLIENT ID\tENV")
 	for _, i := range infos {
 		kind := "configured"
-		if i.Builtin {
+		switch {
+		case i.Builtin:
 			kind = "built-in"
+		case !i.Configured && i.MCP != "":
+			kind = "mcp"
+		case !i.Configured:
+			kind = "environment"
 		}
 		client := "not set"
 		if i.ClientIDSet {
@@ -100,11 +105,27 @@ func (a *App) indexDir() string { return store.NewIndex(a.cfg.StateDir).Dir }
 // targetNames lists provider names and stored PROVIDER:ACCOUNT logins, for
 // shell completion.
 func (a *App) targetNames() []string {
-	names := provider.Names(a.cfg)
+	names := a.providerNames()
 	entries, _ := (&store.Index{Dir: a.indexDir()}).List()
 	for _, e := range entries {
 		if e.Account != token.DefaultAccount {
 			names = append(names, token.Target{Provider: e.Provider, Account: e.Account}.String())
+		}
+	}
+	return names
+}
+
+// providerNames are the built-in, configured and remembered providers,
+// and those defined by TOK_<P>_* variables alone.
+func (a *App) providerNames() []string {
+	names := provider.Names(a.cfg)
+	known := map[string]bool{}
+	for _, n := range names {
+		known[config.EnvName(n)] = true
+	}
+	for _, n := range provider.EnvNames(a.Environ()) {
+		if !known[config.EnvName(n)] {
+			names = append(names, n)
 		}
 	}
 	return names

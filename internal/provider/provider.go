@@ -209,3 +209,24 @@ func clone(p config.Provider) config.Provider {
 
 // String is for messages.
 func (p *Provider) String() string { return fmt.Sprintf("provider %s", p.Name) }
+
+// EnvNames lists the providers defined by the environment alone
+// (TOK_<P>_ISSUER or TOK_<P>_TOKEN_URL), lower-cased, for listings.
+func EnvNames(environ []string) []string {
+	var names []string
+	for _, kv := range environ {
+		key, val, _ := strings.Cut(kv, "=")
+		if val == "" || !strings.HasPrefix(key, "TOK_") {
+			continue
+		}
+		for _, suffix := range []string{"_ISSUER", "_TOKEN_URL"} {
+			if p, ok := strings.CutSuffix(strings.TrimPrefix(key, "TOK_"), suffix); ok && p != "" {
+				if n := strings.ToLower(p); !slices.Contains(names, n) {
+					names = append(names, n)
+				}
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}

@@ -129,3 +129,13 @@ func TestDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestEnvNames(t *testing.T) {
+	got := EnvNames([]string{
+		"TOK_CI_JOB_ISSUER=https://id.example.com", "TOK_CI_JOB_CLIENT_ID=x", "TOK_API_TOKEN_URL=https://a/t",
+		"TOK_EMPTY_ISSUER=", "TOK_STATE_DIR=/s", "TOK__ISSUER=x", "HOME=/h", "TOK_API_ISSUER=https://a",
+	})
+	if !slices.Equal(got, []string{"api", "ci_job"}) {
+		t.Fatalf("EnvNames = %v", got)
+	}
+}
