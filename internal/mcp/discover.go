@@ -131,7 +131,7 @@ func (d *Discovery) fetchPRM(ctx context.Context, hc *http.Client, urls []string
 		}
 		tried = append(tried, u)
 		body, err := getJSON(ctx, hc, u)
-		if errors.Is(err, errNoDocument) {
+		if errors.Is(err, provider.ErrNoDocument) {
 			continue
 		}
 		if err != nil {
@@ -154,32 +154,18 @@ func (d *Discovery) fetchPRM(ctx context.Context, hc *http.Client, urls []string
 	return fmt.Errorf("%s has no protected resource metadata (tried %s): it may not support MCP authorization", d.ServerURL, strings.Join(tried, ", "))
 }
 
-var errNoDocument = errors.New("no document")
-
+// getJSON fetches a JSON document; an HTML page (a login wall, an error
+// page) counts as no document, so the next well-known URL is tried.
 func getJSON(ctx context.Context, hc *http.Client, u string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
+	body, ctype, err := provider.GetDocument(ctx, hc, u)
+	if errors.Is(err, provider.ErrNoDocument) {
 		return nil, err
 	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetching %s: %w", redact(u), unwrapURLError(err))
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-		return nil, errNoDocument
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "text/html" {
-		return nil, errNoDocument
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", redact(u), err)
-	}
-	if len(body) > maxDocument {
-		return nil, fmt.Errorf("document at %s is larger than 1 MiB", redact(u))
+	if mt, _, _ := mime.ParseMediaType(ctype); mt == "text/html" {
+		return nil, provider.ErrNoDocument
 	}
 	return body, nil
 }

@@ -59,7 +59,7 @@ func MetadataURLs(issuer string) ([]string, error) {
 func Fetch(ctx context.Context, hc *http.Client, issuer string, urls []string) (*Metadata, error) {
 	for _, u := range urls {
 		md, err := fetchOne(ctx, hc, u)
-		if errors.Is(err, errNoDocument) {
+		if errors.Is(err, ErrNoDocument) {
 			continue // try the next well-known location
 		}
 		if err != nil {
@@ -76,7 +76,8 @@ func Fetch(ctx context.Context, hc *http.Client, issuer string, urls []string) (
 	return nil, fmt.Errorf("no authorization server metadata for %s (tried %s)", issuer, strings.Join(urls, ", "))
 }
 
-var errNoDocument = errors.New("no metadata document")
+// ErrNoDocument means no document at a well-known URL: try the next one.
+var ErrNoDocument = errors.New("no metadata document")
 
 // quoteShort quotes a string from a server for a one-line message, cut to
 // max runes.
@@ -88,27 +89,47 @@ func quoteShort(s string, max int) string {
 }
 
 func fetchOne(ctx context.Context, hc *http.Client, u string) (*Metadata, error) {
+	body, ctype, err := GetDocument(ctx, hc, u)
+	var ue *url.Error
+	switch {
+	case errors.Is(err, ErrNoDocument):
+		return nil, err
+	case errors.As(err, &ue):
+		// The URL may carry a query the user did not mean to print.
+		return nil, fmt.Errorf("discovery: %w", ue.Err)
+	case err != nil:
+		return nil, fmt.Errorf("discovery at %s: %w", u, err)
+	}
+	return ParseMetadata(body, ctype, u)
+}
+
+// GetDocument fetches the JSON document at u: at most 1 MiB, read to the
+// end. No document there (any status but 200) is ErrNoDocument; a failed
+// request is the client's *url.Error, for the caller to name the URL its
+// own way.
+func GetDocument(ctx context.Context, hc *http.Client, u string) (body []byte, contentType string, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("discovery: %w", scrubURLError(err))
+		return nil, "", err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w at %s (HTTP %d)", errNoDocument, u, resp.StatusCode)
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		return nil, "", fmt.Errorf("%w at %s (HTTP %d)", ErrNoDocument, u, resp.StatusCode)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument+1))
+	body, err = io.ReadAll(io.LimitReader(resp.Body, maxDocument+1))
 	if err != nil {
-		return nil, fmt.Errorf("discovery at %s: %w", u, err)
+		return nil, "", err
 	}
 	if len(body) > maxDocument {
-		return nil, fmt.Errorf("discovery at %s: document larger than 1 MiB", u)
+		return nil, "", errors.New("document larger than 1 MiB")
 	}
-	return ParseMetadata(body, resp.Header.Get("Content-Type"), u)
+	return body, resp.Header.Get("Content-Type"), nil
 }
 
 // ParseMetadata decodes a metadata document. It is the parser fuzzed in
