@@ -170,14 +170,7 @@ func startPTY(t *testing.T, cmd *exec.Cmd) (*os.File, *ptyOutput) {
 	// nothing is left running, even after a failure.
 	t.Cleanup(func() {
 		master.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+		waitOrKill(cmd, 5*time.Second)
 	})
 	out := &ptyOutput{}
 	go func() {

@@ -93,14 +93,7 @@ func startNodeOP(t *testing.T, script string) *realOP {
 	}
 	t.Cleanup(func() {
 		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+		waitOrKill(cmd, 5*time.Second)
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	var hello struct{ Issuer string }
@@ -224,4 +217,17 @@ func TestRealProvider(t *testing.T) {
 	// Still one unbroken chain of rotations.
 	op.setTTL(t, 5*time.Minute)
 	e.run("refresh", "real")
+}
+
+// waitOrKill reaps cmd, killing it when it has not exited within d, so
+// that a failed test leaves nothing running.
+func waitOrKill(cmd *exec.Cmd, d time.Duration) {
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		cmd.Process.Kill()
+		<-done
+	}
 }
