@@ -13,7 +13,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/tok-cli/tok/internal/store"
-	"github.com/tok-cli/tok/internal/testetcd"
+	"github.com/tok-cli/tok/internal/testing/testetcd"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
