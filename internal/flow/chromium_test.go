@@ -23,8 +23,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tok-cli/tok/internal/flow"
-	"github.com/tok-cli/tok/internal/testchrome"
-	"github.com/tok-cli/tok/internal/testop"
+	"github.com/tok-cli/tok/internal/testing/testchrome"
+	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
 // phoneWidth is the CSS width of a small phone screen (iPhone SE/mini).
