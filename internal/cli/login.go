@@ -101,6 +101,7 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err != nil {
 		return err
 	}
+	a.recordIdentity(ctx, p, md, rec)
 	if err := saveLogin(ctx, m, st, t, rec); err != nil {
 		return err
 	}
