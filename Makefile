@@ -49,7 +49,7 @@ FUZZ := \
 	./internal/flow:FuzzDeviceAuthResponse \
 	./internal/flow:FuzzCallbackQuery \
 	./internal/token:FuzzRefreshResponse \
-	./internal/token:FuzzParseTarget \
+	./internal/target:FuzzParse \
 	./internal/provider:FuzzParseMetadata \
 	./internal/provider:FuzzMetadataURLs \
 	./internal/store:FuzzUnmarshalRecord \

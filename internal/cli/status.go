@@ -55,13 +55,12 @@ type statusEntry struct {
 
 // runStatus reads only the non-secret index: no keyring prompt, no token.
 func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
-	idx := &store.Index{Dir: a.indexDir()}
-	entries, err := idx.List()
+	entries, err := a.resolver().Stored()
 	if err != nil {
 		return fmt.Errorf("cannot read the login index: %w", err)
 	}
 	if opts.Target != "" {
-		t, _, err := a.resolve(ctx, opts.Target)
+		t, _, err := a.resolver().Resolve(ctx, opts.Target)
 		if err != nil {
 			return err
 		}
