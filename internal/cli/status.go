@@ -55,9 +55,9 @@ type statusEntry struct {
 
 // runStatus reads only the non-secret index: no keyring prompt, no token.
 func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
-	entries, err := a.resolver().Stored()
+	entries, err := a.resolver().Stored(ctx)
 	if err != nil {
-		return fmt.Errorf("cannot read the login index: %w", err)
+		return err
 	}
 	if opts.Target != "" {
 		t, _, err := a.resolver().Resolve(ctx, opts.Target)

@@ -1,15 +1,20 @@
 package target
 
 import (
+	"context"
+
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 )
 
-// Stored lists the stored logins from the non-secret index, sorted by
-// provider then account: no keyring prompt, no token. Use EntryTarget for
-// each one's Target.
-func (r *Resolver) Stored() ([]store.Entry, error) {
+// Stored lists the stored logins from the non-secret index (r.Logins, else
+// the state dir's), sorted by provider then account: no keyring prompt, no
+// token. Use EntryTarget for each one's Target.
+func (r *Resolver) Stored(ctx context.Context) ([]store.Entry, error) {
+	if r.Logins != nil {
+		return r.Logins(ctx)
+	}
 	return store.NewIndex(r.Config.StateDir).List()
 }
 
@@ -40,9 +45,9 @@ func (r *Resolver) Providers() []string {
 // Names lists what a user may write as a target, for shell completion:
 // every provider name, then each stored PROVIDER:ACCOUNT with an account
 // other than the default.
-func (r *Resolver) Names() []string {
+func (r *Resolver) Names(ctx context.Context) []string {
 	names := r.Providers()
-	entries, _ := r.Stored()
+	entries, _ := r.Stored(ctx)
 	for _, e := range entries {
 		if e.Account != DefaultAccount {
 			names = append(names, EntryTarget(e).String())

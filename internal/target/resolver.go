@@ -8,6 +8,7 @@ import (
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/mcp"
 	"github.com/tok-cli/tok/internal/provider"
+	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
@@ -20,6 +21,9 @@ type Resolver struct {
 	// Environ lists the environment, for providers defined by TOK_<P>_*
 	// variables alone (os.Environ in production).
 	Environ func() []string
+	// Logins, when set, lists the stored logins (a fleet store keeps its
+	// index next to the records); nil reads the state dir's index.
+	Logins func(context.Context) ([]store.Entry, error)
 }
 
 // Resolve parses arg and finds its provider. An MCP server URL resolves

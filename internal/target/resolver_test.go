@@ -129,7 +129,7 @@ func TestCanonical(t *testing.T) {
 func TestNames(t *testing.T) {
 	r := testResolver(t)
 	r.Environ = func() []string { return []string{"TOK_ENVONLY_ISSUER=https://idp.example.com"} }
-	names := r.Names()
+	names := r.Names(context.Background())
 	for _, want := range []string{"corp", "github", "notes", "envonly"} {
 		found := false
 		for _, n := range names {
