@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // outcome ends the wait for the redirect: a code to exchange or an error.
@@ -59,7 +61,7 @@ func (c *callback) judge(q url.Values) (o outcome, refusal error) {
 	if iss, ok := q["iss"]; ok {
 		if c.issuer != "" && (len(iss) != 1 || iss[0] != c.issuer) {
 			o.err = fmt.Errorf("the login redirect names issuer %q, not %q: refused as a possible mix-up attack (RFC 9207)",
-				clean(q.Get("iss"), 100), c.issuer)
+				wire.Clean(q.Get("iss"), 100), c.issuer)
 			return o, nil
 		}
 	} else if c.requireIss {
@@ -68,8 +70,8 @@ func (c *callback) judge(q url.Values) (o outcome, refusal error) {
 	}
 	// RFC 6749 §4.1.2.1: the provider's error response.
 	if code := q.Get("error"); code != "" {
-		msg := "provider refused the login: " + clean(code, 64)
-		if d := clean(q.Get("error_description"), maxDescription); d != "" {
+		msg := "provider refused the login: " + wire.Clean(code, 64)
+		if d := wire.Clean(q.Get("error_description"), maxDescription); d != "" {
 			msg += " (" + d + ")"
 		}
 		o.err = errors.New(msg)
