@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tok-cli/tok/internal/testop"
+	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
 // tokEnv is what setupScript gives a script, for Go tests that drive the

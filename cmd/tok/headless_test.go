@@ -26,7 +26,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/oauth2"
 
-	"github.com/tok-cli/tok/internal/testop"
+	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
 func init() {

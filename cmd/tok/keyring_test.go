@@ -6,7 +6,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/tok-cli/tok/internal/testkeyring"
+	testkeyring "github.com/tok-cli/tok/internal/testing/keyring"
 )
 
 // keyringScripts run a second time with TOK_STORE=keyring against the real

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/store"
-	"github.com/tok-cli/tok/internal/testop"
+	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
 // SPEC.md, Promises: no secret (access token, refresh token, code,

@@ -15,7 +15,7 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/tok-cli/tok/internal/testop"
+	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
 // onTerminal runs `tok ARGS...` with stderr (and, with stdinTTY, stdin) on

@@ -24,7 +24,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tok-cli/tok/internal/testop"
+	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
 // sessionEnv marks the copy of bench that runs inside the D-Bus session.

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tok-cli/tok/internal/testop"
+	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
 // run is one finished command: wall time and peak RSS.

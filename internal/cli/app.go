@@ -39,6 +39,7 @@ type App struct {
 	ConfigFlag string
 	Verbose    bool
 	cfg        *config.Config
+	etcd       *store.Etcd
 }
 
 // NewApp returns an App wired to the real world.
@@ -83,9 +84,14 @@ func (a *App) manager() (*token.Manager, *store.Store, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	var locks token.TargetLocker = &token.Locker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Notice: a.Stderr}
+	if e, ok := st.Backend().(*store.Etcd); ok {
+		// A fleet's hosts share no file system: the lock is etcd's.
+		locks = e
+	}
 	return &token.Manager{
 		Store:    st,
-		Locks:    &token.Locker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Notice: a.Stderr},
+		Locks:    locks,
 		Discover: a.discoverer(),
 		HTTP:     a.httpClient(),
 		Now:      a.Now,
@@ -119,8 +125,15 @@ func (a *App) store() (*store.Store, error) {
 			return nil, err
 		}
 		return store.New(b, idx), nil
+	case "etcd":
+		e, err := a.etcdStore()
+		if err != nil {
+			return nil, err
+		}
+		// The index lives in etcd, next to the records.
+		return store.New(e, nil), nil
 	}
-	return nil, tokerr.New(tokerr.Usage, "unknown store %q: use keyring or file", a.cfg.Store)
+	return nil, tokerr.New(tokerr.Usage, "unknown store %q: use keyring, file or etcd", a.cfg.Store)
 }
 
 // resolve parses a target and resolves its provider.

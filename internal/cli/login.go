@@ -26,6 +26,8 @@ type loginOptions struct {
 	Scopes    []string
 	Timeout   time.Duration
 	Name      string // provider name for an MCP server URL
+
+	targetName string // the resolved target, for the browser's pages
 }
 
 func newLoginCmd(a *App) *cobra.Command {
@@ -76,6 +78,7 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err := p.RequireClientID(); err != nil {
 		return err
 	}
+	opts.targetName = t.String()
 	md, err := a.discoverer().Endpoints(ctx, p)
 	if err != nil {
 		return err
@@ -151,6 +154,7 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 		Stderr:       a.Stderr,
 		HTTPClient:   a.httpClient(),
 		Terminal:     a.stderrTerminal(),
+		Target:       opts.targetName,
 	}
 	if res := token.Resource(p); res != "" {
 		req.AuthParams = withParam(req.AuthParams, "resource", res)

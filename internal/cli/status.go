@@ -55,10 +55,9 @@ type statusEntry struct {
 
 // runStatus reads only the non-secret index: no keyring prompt, no token.
 func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
-	idx := &store.Index{Dir: a.indexDir()}
-	entries, err := idx.List()
+	entries, err := a.loginEntries(ctx)
 	if err != nil {
-		return fmt.Errorf("cannot read the login index: %w", err)
+		return err
 	}
 	if opts.Target != "" {
 		t, _, err := a.resolve(ctx, opts.Target)

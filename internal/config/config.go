@@ -24,8 +24,10 @@ type Config struct {
 	// StateDir holds locks, the login index, discovery cache and the file
 	// store.
 	StateDir string
-	// Store is "keyring" or "file".
+	// Store is "keyring", "file" or "etcd".
 	Store string
+	// Etcd is the cluster of store: etcd.
+	Etcd Etcd
 	// FilePlaintext allows the file store to write without a passphrase.
 	FilePlaintext bool
 	// Passphrase for the file store; empty when not given.
@@ -40,6 +42,18 @@ type Config struct {
 	Providers map[string]Provider
 	// Verbose turns on the redacted HTTP trace on stderr.
 	Verbose bool
+}
+
+// Etcd is the `etcd:` block: where a fleet's shared store lives (README
+// "A store shared by a fleet"). Username and password come from the
+// environment only.
+type Etcd struct {
+	Endpoints []string `mapstructure:"endpoints"`
+	// Prefix starts every key tok writes.
+	Prefix   string `mapstructure:"prefix"`
+	CAFile   string `mapstructure:"ca_file"`
+	CertFile string `mapstructure:"cert_file"`
+	KeyFile  string `mapstructure:"key_file"`
 }
 
 // Provider is one authorization server profile. Every field is optional in

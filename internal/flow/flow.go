@@ -32,6 +32,7 @@ type Request struct {
 	Stderr       io.Writer              // all human output
 	HTTPClient   *http.Client           // token endpoint calls
 	Terminal     Terminal               // Stderr as a person sees it; zero = not a terminal
+	Target       string                 // what the login is for, shown on the browser's pages ("" = not named)
 
 	// Test seams: a clock and a context-aware sleep for the device flow,
 	// and how often its countdown is redrawn.

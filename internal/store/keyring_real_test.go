@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tok-cli/tok/internal/testkeyring"
+	testkeyring "github.com/tok-cli/tok/internal/testing/keyring"
 
 	"github.com/tok-cli/tok/internal/tokerr"
 	"github.com/zalando/go-keyring"

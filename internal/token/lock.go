@@ -14,6 +14,13 @@ import (
 	"github.com/gofrs/flock"
 )
 
+// TargetLocker hands out one lock per target (key PROVIDER:ACCOUNT), held
+// across read, refresh and write so that any number of processes send at
+// most one refresh request. The returned func releases it.
+type TargetLocker interface {
+	Lock(ctx context.Context, key string) (func(), error)
+}
+
 // Locker hands out one cross-process lock per target. The locks are
 // flock(2)/LockFileEx locks on files in the state dir: the kernel drops
 // them when their process dies, so a crashed tok never blocks anyone.

@@ -19,7 +19,7 @@ import (
 // Manager reads, refreshes and writes logins.
 type Manager struct {
 	Store    *store.Store
-	Locks    *Locker
+	Locks    TargetLocker
 	Discover *provider.Discoverer
 	HTTP     *http.Client
 	Now      func() time.Time
@@ -127,9 +127,22 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 		next.IDToken = rec.IDToken
 	}
 	if err := m.Store.Save(ctx, t.Provider, t.Account, next); err != nil {
-		return nil, fmt.Errorf("refreshed %s but could not store the new token: %w", t, err)
+		return m.saveFailed(ctx, t, next, err)
 	}
 	return next, nil
+}
+
+// saveFailed decides what a refreshed pair that could not be stored means.
+// A store that compares before it writes (etcd) refuses when another
+// process stored a newer pair after this one's lock ran out: that pair is
+// the login now, and this process still hands out the token it got.
+func (m *Manager) saveFailed(ctx context.Context, t Target, next *store.Record, err error) (*store.Record, error) {
+	if errors.Is(err, store.ErrChanged) {
+		if _, lerr := m.load(ctx, t); lerr == nil {
+			return next, nil
+		}
+	}
+	return nil, fmt.Errorf("refreshed %s but could not store the new token: %w", t, err)
 }
 
 // refreshFailed decides what a failed refresh means. The store is read

@@ -1,8 +1,8 @@
-// Package testkeyring runs a test against the real Secret Service: it
+// Package keyring runs a test against the real Secret Service: it
 // re-executes the test binary inside a private D-Bus session with an
 // unlocked gnome-keyring-daemon and a temporary HOME, so that neither the
 // developer's keyring nor another test is touched.
-package testkeyring
+package keyring
 
 import (
 	"context"
