@@ -57,7 +57,8 @@ FUZZ := \
 	./internal/store:FuzzParseHead \
 	./internal/cli:FuzzLoadConfig \
 	./internal/cli:FuzzConfigSecret \
-	./internal/mcp:FuzzParseChallenges
+	./internal/mcp:FuzzParseChallenges \
+	./internal/audit:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg, $(FUZZTIME))"; \

@@ -105,6 +105,8 @@ type execTarget struct {
 	Names []string
 	T     token.Target
 	Rec   *store.Record
+	// Argv0 is the command the tokens are for, for the audit log.
+	Argv0 string
 }
 
 func runExec(ctx context.Context, a *App, opts *execOptions) error {
@@ -122,8 +124,12 @@ func runExec(ctx context.Context, a *App, opts *execOptions) error {
 	}
 	env, strip := map[string]string{}, childStrip()
 	for _, et := range targets {
+		et.Argv0 = opts.Command[0]
 		for _, name := range et.Names {
 			env[name] = et.Rec.AccessToken
+		}
+		if len(et.Names) > 0 && !opts.NoEnv {
+			a.handedOut("exec", et.T, et.Rec, et.Argv0)
 		}
 	}
 	if opts.NoEnv {
@@ -200,6 +206,7 @@ func (a *App) execTargets(ctx context.Context, opts *execOptions, binds []bindin
 	for _, et := range out {
 		t, rec, err := a.fresh(ctx, et.Arg, minTTL)
 		if err != nil {
+			a.refused("exec", et.Arg, err)
 			return nil, err
 		}
 		et.T, et.Rec = t, rec

@@ -53,9 +53,14 @@ func runPrint(ctx context.Context, a *App, opts *printOptions) error {
 	}
 	t, rec, err := a.fresh(ctx, opts.Target, minTTL)
 	if err != nil {
+		a.refused("print", opts.Target, err)
 		return err
 	}
-	return writeToken(a.Stdout, opts.Format, t, rec, a.Now())
+	if err := writeToken(a.Stdout, opts.Format, t, rec, a.Now()); err != nil {
+		return err
+	}
+	a.handedOut("print", t, rec, "")
+	return nil
 }
 
 // fresh resolves a target and returns its token with minTTL left.
