@@ -49,7 +49,7 @@ FUZZ := \
 	./internal/flow:FuzzDeviceAuthResponse \
 	./internal/flow:FuzzCallbackQuery \
 	./internal/token:FuzzRefreshResponse \
-	./internal/token:FuzzParseTarget \
+	./internal/target:FuzzParse \
 	./internal/provider:FuzzParseMetadata \
 	./internal/provider:FuzzMetadataURLs \
 	./internal/store:FuzzUnmarshalRecord \
@@ -58,6 +58,7 @@ FUZZ := \
 	./internal/cli:FuzzLoadConfig \
 	./internal/cli:FuzzConfigSecret \
 	./internal/mcp:FuzzParseChallenges \
+	./internal/wire:FuzzRetryAfter \
 	./internal/audit:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ); do \

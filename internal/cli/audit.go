@@ -13,6 +13,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/target"
 	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
@@ -76,12 +77,12 @@ hex digits of its SHA-256, never by itself.`,
 func runAudit(ctx context.Context, a *App, opts *auditOptions) error {
 	f := audit.Filter{}
 	if opts.Target != "" {
-		t, err := token.ParseTarget(opts.Target)
+		t, err := target.Parse(opts.Target)
 		if err != nil {
 			return err
 		}
 		if t.URL != "" {
-			if t, _, err = a.resolve(ctx, opts.Target); err != nil {
+			if t, _, err = a.resolver().Resolve(ctx, opts.Target); err != nil {
 				return err
 			}
 		}

@@ -60,20 +60,13 @@ func newLoginCmd(a *App) *cobra.Command {
 }
 
 func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
-	if opts.Name != "" || isURL(opts.Target) {
-		t, p, err := a.mcpTarget(opts)
-		if err != nil {
-			return err
-		}
-		return a.loginMCP(ctx, t, p, opts)
-	}
-	t, p, err := a.resolve(ctx, opts.Target)
+	t, p, err := a.resolver().ResolveForLogin(ctx, opts.Target, opts.Name)
 	if err != nil {
 		return err
 	}
-	// An MCP provider is discovered from its server, unless the config
-	// names its authorization server itself.
-	if p.MCPServer != nil || (p.MCP != "" && p.Issuer == "" && p.TokenURL == "") {
+	// A server given by URL, or an MCP provider, is discovered from the
+	// server, unless the config names its authorization server itself.
+	if t.URL != "" || p.MCPServer != nil || (p.MCP != "" && p.Issuer == "" && p.TokenURL == "") {
 		return a.loginMCP(ctx, t, p, opts)
 	}
 	if err := p.RequireClientID(); err != nil {

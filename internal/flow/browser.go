@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tok-cli/tok/internal/tokerr"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // doneGrace is how long the listener stays up after the callback so the
@@ -130,7 +131,7 @@ func announce(r *Request, authURL string) {
 		return
 	}
 	if err := r.OpenBrowser(authURL); err != nil {
-		fmt.Fprintf(w, "tok: warning: could not open a browser: %s\n", clean(err.Error(), 200))
+		fmt.Fprintf(w, "tok: warning: could not open a browser: %s\n", wire.Clean(err.Error(), 200))
 	}
 }
 

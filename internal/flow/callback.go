@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // outcome ends the wait for the redirect: a code to exchange or an error.
@@ -64,7 +66,7 @@ func (c *callback) judge(q url.Values) (o outcome, refusal error) {
 	if iss, ok := q["iss"]; ok {
 		if c.issuer != "" && (len(iss) != 1 || iss[0] != c.issuer) {
 			o.err = fmt.Errorf("the login redirect names issuer %q, not %q: refused as a %w (RFC 9207)",
-				clean(q.Get("iss"), 100), c.issuer, errMixUp)
+				wire.Clean(q.Get("iss"), 100), c.issuer, errMixUp)
 			return o, nil
 		}
 	} else if c.requireIss {
@@ -73,7 +75,7 @@ func (c *callback) judge(q url.Values) (o outcome, refusal error) {
 	}
 	// RFC 6749 §4.1.2.1: the provider's error response.
 	if code := q.Get("error"); code != "" {
-		o.err = &AuthorizationError{Code: clean(code, 64), Description: clean(q.Get("error_description"), maxDescription)}
+		o.err = &AuthorizationError{Code: wire.Clean(code, 64), Description: wire.Clean(q.Get("error_description"), maxDescription)}
 		return o, nil
 	}
 	if o.code = q.Get("code"); o.code == "" {
