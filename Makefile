@@ -59,7 +59,8 @@ FUZZ := \
 	./internal/cli:FuzzConfigSecret \
 	./internal/mcp:FuzzParseChallenges \
 	./internal/wire:FuzzRetryAfter \
-	./internal/identity:FuzzIdentityClaims
+	./internal/identity:FuzzIdentityClaims \
+	./internal/audit:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg, $(FUZZTIME))"; \

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pkg/browser"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
@@ -40,6 +41,7 @@ type App struct {
 	Verbose    bool
 	cfg        *config.Config
 	etcd       *store.Etcd
+	audit      *audit.Log
 }
 
 // NewApp returns an App wired to the real world.
@@ -95,6 +97,7 @@ func (a *App) manager() (*token.Manager, *store.Store, error) {
 		Discover: a.discoverer(),
 		HTTP:     a.httpClient(),
 		Now:      a.Now,
+		Audit:    a.auditLog(),
 		// An MCP registration's secret is read only when a request needs it.
 		BeforeRequest: a.mcpClient,
 	}, st, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/oauth2"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/provider"
@@ -130,7 +131,11 @@ func saveLogin(ctx context.Context, m *token.Manager, st *store.Store, t token.T
 		return err
 	}
 	defer unlock()
-	return st.Save(ctx, t.Provider, t.Account, rec)
+	if err := st.Save(ctx, t.Provider, t.Account, rec); err != nil {
+		return err
+	}
+	m.Audit.Write(audit.Entry{Event: audit.EventLogin, Verb: "login", Target: t.String(), Scopes: rec.Scopes, Expiry: rec.Expiry, TokenSHA256: audit.TokenID(rec.AccessToken)})
+	return nil
 }
 
 func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Metadata, scopes []string, opts *loginOptions) (*oauth2.Token, error) {

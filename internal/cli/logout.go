@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/token"
@@ -64,6 +65,7 @@ func runLogout(ctx context.Context, a *App, opts *logoutOptions) error {
 	if err := st.Remove(ctx, t.Provider, t.Account); err != nil {
 		return err
 	}
+	a.auditLog().Write(audit.Entry{Event: audit.EventLogout, Verb: "logout", Target: t.String()})
 	fmt.Fprintf(a.Stderr, "tok: logged out of %s\n", t)
 	return nil
 }
