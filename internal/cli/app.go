@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -57,6 +58,9 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *App {
 
 func (a *App) getenv(k string) string { v, _ := a.LookupEnv(k); return v }
 
+// warn writes one "tok: warning: ..." line on stderr.
+func (a *App) warn(msg string) { fmt.Fprintf(a.Stderr, "tok: warning: %s\n", oneLine(msg)) }
+
 // openBrowser runs TOK_BROWSER, then BROWSER, with the URL as last
 // argument, else the system opener. Their output goes to stderr: stdout is
 // for data only.
@@ -97,6 +101,7 @@ func (a *App) manager() (*token.Manager, *store.Store, error) {
 		Now:      a.Now,
 		// An MCP registration's secret is read only when a request needs it.
 		BeforeRequest: a.mcpClient,
+		Warn:          a.warn,
 	}, st, nil
 }
 

@@ -83,7 +83,17 @@ type Provider struct {
 	// endpoint (RFC 7591 §2): client_secret_basic (the default with a
 	// secret), client_secret_post, or none.
 	TokenAuthMethod string `mapstructure:"token_endpoint_auth_method"`
+	// TokenParams are added to every token request: code exchange,
+	// refresh, client credentials and device polls (Auth0's audience).
+	TokenParams map[string]string `mapstructure:"token_params"`
+	// DefaultTTL is the lifetime assumed for a renewable token whose
+	// response had no expires_in; 0 means DefaultTokenTTL.
+	DefaultTTL time.Duration `mapstructure:"default_ttl"`
 }
+
+// DefaultTokenTTL is default_ttl when the config sets none (README,
+// "Transient failures never withhold a valid token").
+const DefaultTokenTTL = time.Hour
 
 // EnvName returns the provider name as used in TOK_<P>_* variables:
 // upper-cased, every non-alphanumeric replaced by '_'.
