@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,9 +12,11 @@ import (
 
 	"github.com/pkg/browser"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/target"
 	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
@@ -41,6 +42,7 @@ type App struct {
 	Verbose    bool
 	cfg        *config.Config
 	etcd       *store.Etcd
+	audit      *audit.Log
 }
 
 // NewApp returns an App wired to the real world.
@@ -99,6 +101,7 @@ func (a *App) manager() (*token.Manager, *store.Store, error) {
 		Discover: a.discoverer(),
 		HTTP:     a.httpClient(),
 		Now:      a.Now,
+		Audit:    a.auditLog(),
 		// An MCP registration's secret is read only when a request needs it.
 		BeforeRequest: a.mcpClient,
 		Warn:          a.warn,
@@ -141,20 +144,8 @@ func (a *App) store() (*store.Store, error) {
 	return nil, tokerr.New(tokerr.Usage, "unknown store %q: use keyring, file or etcd", a.cfg.Store)
 }
 
-// resolve parses a target and resolves its provider.
-func (a *App) resolve(ctx context.Context, arg string) (token.Target, *provider.Provider, error) {
-	t, err := token.ParseTarget(arg)
-	if err != nil {
-		return t, nil, err
-	}
-	if t.URL != "" {
-		return a.resolveURL(ctx, t)
-	}
-	p, err := provider.Resolve(a.cfg, t.Provider, a.LookupEnv)
-	return t, p, err
-}
-
-// resolveURL finds the provider that stands for an MCP server URL.
-func (a *App) resolveURL(_ context.Context, t token.Target) (token.Target, *provider.Provider, error) {
-	return a.resolveMCP(t)
+// resolver is the one place that decides which target and provider an
+// argument names; every command calls it once per argument.
+func (a *App) resolver() *target.Resolver {
+	return &target.Resolver{Config: a.cfg, Env: a.LookupEnv, Environ: a.Environ, Logins: a.loginEntries}
 }

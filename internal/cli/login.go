@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/oauth2"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/provider"
@@ -59,20 +60,13 @@ func newLoginCmd(a *App) *cobra.Command {
 }
 
 func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
-	if opts.Name != "" || isURL(opts.Target) {
-		t, p, err := a.mcpTarget(opts)
-		if err != nil {
-			return err
-		}
-		return a.loginMCP(ctx, t, p, opts)
-	}
-	t, p, err := a.resolve(ctx, opts.Target)
+	t, p, err := a.resolver().ResolveForLogin(ctx, opts.Target, opts.Name)
 	if err != nil {
 		return err
 	}
-	// An MCP provider is discovered from its server, unless the config
-	// names its authorization server itself.
-	if p.MCPServer != nil || (p.MCP != "" && p.Issuer == "" && p.TokenURL == "") {
+	// A server given by URL, or an MCP provider, is discovered from the
+	// server, unless the config names its authorization server itself.
+	if t.URL != "" || p.MCPServer != nil || (p.MCP != "" && p.Issuer == "" && p.TokenURL == "") {
 		return a.loginMCP(ctx, t, p, opts)
 	}
 	if err := p.RequireClientID(); err != nil {
@@ -101,6 +95,7 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err != nil {
 		return err
 	}
+	a.recordIdentity(ctx, p, md, rec)
 	if err := saveLogin(ctx, m, st, t, rec); err != nil {
 		return err
 	}
@@ -137,7 +132,11 @@ func saveLogin(ctx context.Context, m *token.Manager, st *store.Store, t token.T
 		return err
 	}
 	defer unlock()
-	return st.Save(ctx, t.Provider, t.Account, rec)
+	if err := st.Save(ctx, t.Provider, t.Account, rec); err != nil {
+		return err
+	}
+	m.Audit.Write(audit.Entry{Event: audit.EventLogin, Verb: "login", Target: t.String(), Scopes: rec.Scopes, Expiry: rec.Expiry, TokenSHA256: audit.TokenID(rec.AccessToken)})
+	return nil
 }
 
 func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Metadata, scopes []string, opts *loginOptions) (*oauth2.Token, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/token"
@@ -37,7 +38,7 @@ func newLogoutCmd(a *App) *cobra.Command {
 // provider can; local state goes even when revocation fails. Logging out
 // twice is not an error.
 func runLogout(ctx context.Context, a *App, opts *logoutOptions) error {
-	t, p, err := a.resolve(ctx, opts.Target)
+	t, p, err := a.resolver().Resolve(ctx, opts.Target)
 	if err != nil {
 		return err
 	}
@@ -64,6 +65,7 @@ func runLogout(ctx context.Context, a *App, opts *logoutOptions) error {
 	if err := st.Remove(ctx, t.Provider, t.Account); err != nil {
 		return err
 	}
+	a.auditLog().Write(audit.Entry{Event: audit.EventLogout, Verb: "logout", Target: t.String()})
 	fmt.Fprintf(a.Stderr, "tok: logged out of %s\n", t)
 	return nil
 }

@@ -54,16 +54,19 @@ type statusEntry struct {
 	Refreshable   bool      `json:"refreshable"`
 	ObtainedAt    time.Time `json:"obtained_at"`
 	Store         string    `json:"store,omitempty"`
+	// Identity is who logged in; its fields are empty when the provider
+	// did not say (README "Identity").
+	Identity store.Identity `json:"identity"`
 }
 
 // runStatus reads only the non-secret index: no keyring prompt, no token.
 func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
-	entries, err := a.loginEntries(ctx)
+	entries, err := a.resolver().Stored(ctx)
 	if err != nil {
 		return err
 	}
 	if opts.Target != "" {
-		t, _, err := a.resolve(ctx, opts.Target)
+		t, _, err := a.resolver().Resolve(ctx, opts.Target)
 		if err != nil {
 			return err
 		}
@@ -87,9 +90,9 @@ func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TARGET\tSCOPES\tEXPIRES\tREFRESH")
+	fmt.Fprintln(tw, "TARGET\tIDENTITY\tSCOPES\tEXPIRES\tREFRESH")
 	for _, e := range out {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Target, scopeList(e.Scopes), relExpiry(e, a.Now()), yesNo(e.Refreshable))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Target, shownIdentity(e.Identity), scopeList(e.Scopes), relExpiry(e, a.Now()), yesNo(e.Refreshable))
 	}
 	return tw.Flush()
 }
@@ -113,6 +116,9 @@ func newStatusEntry(e store.Entry, now time.Time) statusEntry {
 	}
 	if s.Scopes == nil {
 		s.Scopes = []string{}
+	}
+	if e.Identity != nil {
+		s.Identity = *e.Identity
 	}
 	if !e.Expiry.IsZero() {
 		exp := e.Expiry.UTC()
@@ -139,6 +145,18 @@ func relExpiry(e statusEntry, now time.Time) string {
 		return "unknown (assumed " + rel + ")"
 	}
 	return rel
+}
+
+// shownIdentity is the one name of the IDENTITY column: the username
+// people know (GitHub login, preferred_username), else the email, the
+// name, the subject; empty when the provider did not say.
+func shownIdentity(id store.Identity) string {
+	for _, s := range []string{id.Username, id.Email, id.Name, id.Sub} {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 func yesNo(b bool) string {

@@ -134,16 +134,10 @@ func MCPName(serverURL string) string {
 	return name
 }
 
+// validMCPName is a provider name that can name a file in the state dir:
+// ValidName, and not hidden (nor "." or "..").
 func validMCPName(name string) bool {
-	if name == "" || len(name) > 128 || strings.HasPrefix(name, ".") {
-		return false
-	}
-	for _, r := range name {
-		if !(r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
-			return false
-		}
-	}
-	return true
+	return ValidName(name) && !strings.HasPrefix(name, ".")
 }
 
 // mergeMCP applies what was remembered about an MCP server to p. The

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/provider"
@@ -24,6 +25,9 @@ type Manager struct {
 	Discover *provider.Discoverer
 	HTTP     *http.Client
 	Now      func() time.Time
+	// Audit records each token the provider issues (README "Audit
+	// log"); nil records nothing.
+	Audit *audit.Log
 	// BeforeRequest, when set, completes the provider just before tok
 	// talks to its token endpoint (an MCP registration's client secret
 	// lives in the store): the fast path of a fresh token never pays
@@ -159,7 +163,7 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 		return nil, err
 	}
 	next := RecordFrom(tok, rec.Scopes, m.Now())
-	next.Issuer, next.ClientID = rec.Issuer, rec.ClientID
+	next.Issuer, next.ClientID, next.Identity = rec.Issuer, rec.ClientID, rec.Identity
 	// RFC 6749 §6: a response without a refresh token leaves the old one
 	// valid, so the login stays renewable.
 	if next.RefreshToken == "" {
@@ -169,6 +173,7 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	if next.IDToken == "" {
 		next.IDToken = rec.IDToken
 	}
+	m.issued(t, next)
 	if err := m.Store.Save(ctx, t.Provider, t.Account, next); err != nil {
 		return m.saveFailed(ctx, t, next, err)
 	}
@@ -239,6 +244,7 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 	rec := RecordFrom(tok, p.Scopes, m.Now())
 	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
 	AssumeExpiry(rec, p)
+	m.issued(t, rec)
 	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
 		return nil, err
 	}
@@ -287,4 +293,12 @@ func (m *Manager) closeAccount(t Target) string {
 		return Target{Provider: t.Provider, Account: a}.String()
 	}
 	return ""
+}
+
+// issued records a token the provider issued for t.
+func (m *Manager) issued(t Target, rec *store.Record) {
+	m.Audit.Write(audit.Entry{
+		Event: audit.EventRefresh, Target: t.String(), Scopes: rec.Scopes,
+		Expiry: rec.Expiry, TokenSHA256: audit.TokenID(rec.AccessToken),
+	})
 }
