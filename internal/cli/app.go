@@ -12,6 +12,7 @@ import (
 
 	"github.com/pkg/browser"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
@@ -41,6 +42,7 @@ type App struct {
 	Verbose    bool
 	cfg        *config.Config
 	etcd       *store.Etcd
+	audit      *audit.Log
 }
 
 // NewApp returns an App wired to the real world.
@@ -98,6 +100,7 @@ func (a *App) manager() (*token.Manager, error) {
 		HTTP:     a.httpClient(),
 		Now:      a.Now,
 		StateDir: a.cfg.StateDir,
+		Audit:    a.auditLog(),
 		// An MCP registration's secret is read only when a request needs it.
 		BeforeRequest: a.mcpClient,
 		Note:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: %s\n", msg) },

@@ -58,9 +58,14 @@ func runPrint(ctx context.Context, a *App, opts *printOptions) error {
 	}
 	rec, err := a.fresh(ctx, t, p, minTTL)
 	if err != nil {
+		a.refused("print", opts.Target, err)
 		return err
 	}
-	return writeToken(a.Stdout, opts.Format, t, rec, a.Now())
+	if err := writeToken(a.Stdout, opts.Format, t, rec, a.Now()); err != nil {
+		return err
+	}
+	a.handedOut("print", t, rec, "")
+	return nil
 }
 
 // fresh returns t's token with minTTL left.

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/mcp"
@@ -31,6 +32,9 @@ type Manager struct {
 	// StateDir holds what tok remembers of MCP servers
 	// (provider.SaveMCPServer).
 	StateDir string
+	// Audit records each token the provider issues (README "Audit
+	// log"); nil records nothing.
+	Audit *audit.Log
 	// BeforeRequest, when set, completes the provider just before tok
 	// talks to its token endpoint (an MCP registration's client secret
 	// lives in the store): the fast path of a fresh token never pays
@@ -154,6 +158,7 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	if next.IDToken == "" {
 		next.IDToken = rec.IDToken
 	}
+	m.issued(t, next)
 	if err := m.Store.Save(ctx, t.Provider, t.Account, next); err != nil {
 		return m.saveFailed(ctx, t, next, err)
 	}
@@ -223,6 +228,7 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 	}
 	rec := RecordFrom(tok, p.Scopes, m.Now())
 	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
+	m.issued(t, rec)
 	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
 		return nil, err
 	}
@@ -271,4 +277,12 @@ func (m *Manager) closeAccount(t Target) string {
 		return Target{Provider: t.Provider, Account: a}.String()
 	}
 	return ""
+}
+
+// issued records a token the provider issued for t.
+func (m *Manager) issued(t Target, rec *store.Record) {
+	m.Audit.Write(audit.Entry{
+		Event: audit.EventRefresh, Target: t.String(), Scopes: rec.Scopes,
+		Expiry: rec.Expiry, TokenSHA256: audit.TokenID(rec.AccessToken),
+	})
 }

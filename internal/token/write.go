@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokerr"
@@ -29,7 +30,11 @@ func (m *Manager) Login(ctx context.Context, t Target, rec *store.Record, server
 			return err
 		}
 	}
-	return m.Store.Save(ctx, t.Provider, t.Account, rec)
+	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
+		return err
+	}
+	m.Audit.Write(audit.Entry{Event: audit.EventLogin, Verb: "login", Target: t.String(), Scopes: rec.Scopes, Expiry: rec.Expiry, TokenSHA256: audit.TokenID(rec.AccessToken)})
+	return nil
 }
 
 // Import stores rec as t's login under t's lock, storing first so that a
@@ -97,7 +102,11 @@ func (m *Manager) Logout(ctx context.Context, t Target, p *provider.Provider, re
 	if rec != nil && revoke && m.beforeRequest(ctx, p) == nil {
 		m.revokeAll(ctx, t, p, rec)
 	}
-	return true, m.Store.Remove(ctx, t.Provider, t.Account)
+	if err := m.Store.Remove(ctx, t.Provider, t.Account); err != nil {
+		return true, err
+	}
+	m.Audit.Write(audit.Entry{Event: audit.EventLogout, Verb: "logout", Target: t.String()})
+	return true, nil
 }
 
 // revokeAll revokes rec's refresh token, then its access token.
