@@ -59,6 +59,7 @@ FUZZ := \
 	./internal/cli:FuzzConfigSecret \
 	./internal/mcp:FuzzParseChallenges \
 	./internal/wire:FuzzRetryAfter \
+	./internal/identity:FuzzIdentityClaims \
 	./internal/audit:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ); do \

@@ -94,6 +94,7 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err != nil {
 		return err
 	}
+	a.recordIdentity(ctx, p, md, rec)
 	if err := m.Login(ctx, t, rec, nil); err != nil {
 		return err
 	}

@@ -62,6 +62,7 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	if err != nil {
 		return err
 	}
+	a.recordIdentity(ctx, p, md, rec)
 	if err := m.Login(ctx, t, rec, remembered(t.Provider, d, cl, rec.Scopes, a.Now())); err != nil {
 		return err
 	}

@@ -149,7 +149,7 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 		return nil, err
 	}
 	next := RecordFrom(tok, rec.Scopes, m.Now())
-	next.Issuer, next.ClientID = rec.Issuer, rec.ClientID
+	next.Issuer, next.ClientID, next.Identity = rec.Issuer, rec.ClientID, rec.Identity
 	// RFC 6749 §6: a response without a refresh token leaves the old one
 	// valid; with one, the old one is discarded.
 	if next.RefreshToken == "" {
