@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/target"
 	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
@@ -136,20 +136,8 @@ func (a *App) store() (*store.Store, error) {
 	return nil, tokerr.New(tokerr.Usage, "unknown store %q: use keyring, file or etcd", a.cfg.Store)
 }
 
-// resolve parses a target and resolves its provider.
-func (a *App) resolve(ctx context.Context, arg string) (token.Target, *provider.Provider, error) {
-	t, err := token.ParseTarget(arg)
-	if err != nil {
-		return t, nil, err
-	}
-	if t.URL != "" {
-		return a.resolveURL(ctx, t)
-	}
-	p, err := provider.Resolve(a.cfg, t.Provider, a.LookupEnv)
-	return t, p, err
-}
-
-// resolveURL finds the provider that stands for an MCP server URL.
-func (a *App) resolveURL(_ context.Context, t token.Target) (token.Target, *provider.Provider, error) {
-	return a.resolveMCP(t)
+// resolver is the one place that decides which target and provider an
+// argument names; every command calls it once per argument.
+func (a *App) resolver() *target.Resolver {
+	return &target.Resolver{Config: a.cfg, Env: a.LookupEnv, Environ: a.Environ, Logins: a.loginEntries}
 }

@@ -103,5 +103,5 @@ func (a *App) loginEntries(ctx context.Context) ([]store.Entry, error) {
 		}
 		return e.Entries(ctx)
 	}
-	return (&store.Index{Dir: a.indexDir()}).List()
+	return store.NewIndex(a.cfg.StateDir).List()
 }

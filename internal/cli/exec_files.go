@@ -56,7 +56,7 @@ func (a *App) keeper(dir *tokfile.Dir, et *execTarget, minTTL time.Duration) *to
 	return &tokfile.Keeper{
 		Dir: dir, Names: et.Names, MinTTL: minTTL, Now: a.Now, After: time.After,
 		Fetch: func(ctx context.Context, ttl time.Duration) (tokfile.Token, error) {
-			_, rec, err := a.fresh(ctx, et.Arg, ttl)
+			_, rec, err := a.freshArg(ctx, et.Arg, ttl)
 			if err != nil {
 				return tokfile.Token{}, err
 			}

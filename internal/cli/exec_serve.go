@@ -23,7 +23,7 @@ func (a *App) startServe(ctx context.Context, targets []*execTarget, minTTL time
 		defer cancel()
 		stop := context.AfterFunc(ctx, cancel)
 		defer stop()
-		t, rec, err := a.fresh(rctx, arg, minTTL)
+		t, rec, err := a.freshArg(rctx, arg, minTTL)
 		if err != nil {
 			return nil, err
 		}

@@ -48,7 +48,7 @@ command line, where other users could see it.
 }
 
 func runImport(ctx context.Context, a *App, arg string) error {
-	t, p, err := a.resolve(ctx, arg)
+	t, p, err := a.resolver().Resolve(ctx, arg)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,8 @@ type loginOptions struct {
 	Scopes    []string
 	Timeout   time.Duration
 	Name      string // provider name for an MCP server URL
+
+	targetName string // the resolved target, for the browser's pages
 }
 
 func newLoginCmd(a *App) *cobra.Command {
@@ -57,25 +59,19 @@ func newLoginCmd(a *App) *cobra.Command {
 }
 
 func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
-	if opts.Name != "" || isURL(opts.Target) {
-		t, p, err := a.mcpTarget(opts)
-		if err != nil {
-			return err
-		}
-		return a.loginMCP(ctx, t, p, opts)
-	}
-	t, p, err := a.resolve(ctx, opts.Target)
+	t, p, err := a.resolver().ResolveForLogin(ctx, opts.Target, opts.Name)
 	if err != nil {
 		return err
 	}
-	// An MCP provider is discovered from its server, unless the config
-	// names its authorization server itself.
-	if p.MCPServer != nil || (p.MCP != "" && p.Issuer == "" && p.TokenURL == "") {
+	// A server given by URL, or an MCP provider, is discovered from the
+	// server, unless the config names its authorization server itself.
+	if t.URL != "" || p.MCPServer != nil || (p.MCP != "" && p.Issuer == "" && p.TokenURL == "") {
 		return a.loginMCP(ctx, t, p, opts)
 	}
 	if err := p.RequireClientID(); err != nil {
 		return err
 	}
+	opts.targetName = t.String()
 	md, err := a.discoverer().Endpoints(ctx, p)
 	if err != nil {
 		return err
@@ -151,6 +147,7 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 		Stderr:       a.Stderr,
 		HTTPClient:   a.httpClient(),
 		Terminal:     a.stderrTerminal(),
+		Target:       opts.targetName,
 	}
 	if res := token.Resource(p); res != "" {
 		req.AuthParams = withParam(req.AuthParams, "resource", res)

@@ -22,6 +22,7 @@ import (
 // browser flow with the resource parameter. What it learnt is remembered
 // in the state dir so the server works as a provider by name.
 func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider, opts *loginOptions) error {
+	opts.targetName = t.String()
 	hc := a.httpClient()
 	d, err := mcp.Discover(ctx, hc, p.MCP)
 	if err != nil {

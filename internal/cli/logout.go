@@ -37,7 +37,7 @@ func newLogoutCmd(a *App) *cobra.Command {
 // provider can; local state goes even when revocation fails. Logging out
 // twice is not an error.
 func runLogout(ctx context.Context, a *App, opts *logoutOptions) error {
-	t, p, err := a.resolve(ctx, opts.Target)
+	t, p, err := a.resolver().Resolve(ctx, opts.Target)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ func newRefreshCmd(a *App) *cobra.Command {
 }
 
 func runRefresh(ctx context.Context, a *App, arg string) error {
-	t, p, err := a.resolve(ctx, arg)
+	t, p, err := a.resolver().Resolve(ctx, arg)
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,6 @@ func completeTargets(a *App) func(*cobra.Command, []string, string) ([]string, c
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		a.cfg = cfg
-		return a.targetNames(), cobra.ShellCompDirectiveNoFileComp
+		return a.resolver().Names(cmd.Context()), cobra.ShellCompDirectiveNoFileComp
 	}
 }

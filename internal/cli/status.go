@@ -55,12 +55,12 @@ type statusEntry struct {
 
 // runStatus reads only the non-secret index: no keyring prompt, no token.
 func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
-	entries, err := a.loginEntries(ctx)
+	entries, err := a.resolver().Stored(ctx)
 	if err != nil {
 		return err
 	}
 	if opts.Target != "" {
-		t, _, err := a.resolve(ctx, opts.Target)
+		t, _, err := a.resolver().Resolve(ctx, opts.Target)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tok-cli/tok/internal/atomicfile"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
@@ -122,15 +123,7 @@ func (d *Discoverer) writeCache(path string, md *Metadata) {
 	if os.MkdirAll(filepath.Dir(path), 0o700) != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".discovery-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
-		os.Remove(tmp.Name())
-	}
+	atomicfile.Write(filepath.Dir(path), filepath.Base(path), b)
 }
 
 // checkCleartext refuses configured URLs that would send codes, tokens or

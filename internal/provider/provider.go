@@ -230,3 +230,19 @@ func EnvNames(environ []string) []string {
 	sort.Strings(names)
 	return names
 }
+
+// ValidName reports whether s can be a provider or account name: 1 to 128
+// letters, digits, '.', '_' and '-'. Names become parts of store keys and
+// (escaped or hashed) file names, so they hold no separator.
+func ValidName(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for _, r := range s {
+		ok := r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -84,33 +84,3 @@ func FuzzRefreshResponse(f *testing.F) {
 		}
 	})
 }
-
-// FuzzParseTarget reads targets as written on the command line.
-func FuzzParseTarget(f *testing.F) {
-	for _, s := range []string{"dex", "dex:work", "dex:", ":a", "https://mcp.example.com/mcp", "a:b:c", "../x", "dex:default"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		tg, err := ParseTarget(s)
-		if err != nil {
-			if tokerr.ExitCode(err) != int(tokerr.Usage) {
-				t.Fatalf("exit %d", tokerr.ExitCode(err))
-			}
-			return
-		}
-		if tg.URL != "" {
-			return
-		}
-		// Names become parts of keyring keys and (escaped or hashed) file
-		// names: no separators. "." and ".." are fine for that reason.
-		for _, n := range []string{tg.Provider, tg.Account} {
-			if n == "" || strings.ContainsAny(n, "/\\:\x00") {
-				t.Fatalf("name %q from %q", n, s)
-			}
-		}
-		again, err := ParseTarget(tg.String())
-		if err != nil || again != tg {
-			t.Fatalf("%q -> %+v -> %q -> %+v, %v", s, tg, tg.String(), again, err)
-		}
-	})
-}
