@@ -58,7 +58,9 @@ FUZZ := \
 	./internal/cli:FuzzLoadConfig \
 	./internal/cli:FuzzConfigSecret \
 	./internal/mcp:FuzzParseChallenges \
-	./internal/wire:FuzzRetryAfter
+	./internal/wire:FuzzRetryAfter \
+	./internal/identity:FuzzIdentityClaims \
+	./internal/audit:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg, $(FUZZTIME))"; \

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/pkg/browser"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
@@ -40,6 +42,7 @@ type App struct {
 	Verbose    bool
 	cfg        *config.Config
 	etcd       *store.Etcd
+	audit      *audit.Log
 }
 
 // NewApp returns an App wired to the real world.
@@ -78,13 +81,14 @@ func (a *App) openBrowser(url string) error {
 	return browser.OpenURL(url)
 }
 
-// manager builds the token manager for the loaded config.
-func (a *App) manager() (*token.Manager, *store.Store, error) {
+// manager builds the token manager for the loaded config: the one writer
+// of logins (cli code never writes the store or takes a lock itself).
+func (a *App) manager() (*token.Manager, error) {
 	st, err := a.store()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var locks token.TargetLocker = &token.Locker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Notice: a.Stderr}
+	var locks token.Locker = &token.FileLocker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Notice: a.Stderr}
 	if e, ok := st.Backend().(*store.Etcd); ok {
 		// A fleet's hosts share no file system: the lock is etcd's.
 		locks = e
@@ -95,9 +99,13 @@ func (a *App) manager() (*token.Manager, *store.Store, error) {
 		Discover: a.discoverer(),
 		HTTP:     a.httpClient(),
 		Now:      a.Now,
+		StateDir: a.cfg.StateDir,
+		Audit:    a.auditLog(),
 		// An MCP registration's secret is read only when a request needs it.
 		BeforeRequest: a.mcpClient,
-	}, st, nil
+		Note:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: %s\n", msg) },
+		Warn:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: warning: %s\n", msg) },
+	}, nil
 }
 
 func (a *App) discoverer() *provider.Discoverer {

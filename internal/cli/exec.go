@@ -106,6 +106,8 @@ type execTarget struct {
 	T     token.Target
 	P     *provider.Provider
 	Rec   *store.Record
+	// Argv0 is the command the tokens are for, for the audit log.
+	Argv0 string
 }
 
 func runExec(ctx context.Context, a *App, opts *execOptions) error {
@@ -119,8 +121,12 @@ func runExec(ctx context.Context, a *App, opts *execOptions) error {
 	}
 	env, strip := map[string]string{}, childStrip()
 	for _, et := range targets {
+		et.Argv0 = opts.Command[0]
 		for _, name := range et.Names {
 			env[name] = et.Rec.AccessToken
+		}
+		if len(et.Names) > 0 && !opts.NoEnv {
+			a.handedOut("exec", et.T, et.Rec, et.Argv0)
 		}
 	}
 	if opts.NoEnv {
@@ -213,6 +219,7 @@ func (a *App) execTargets(ctx context.Context, opts *execOptions, minTTL time.Du
 			}
 		}
 		if et.Rec, err = a.fresh(ctx, et.T, et.P, minTTL); err != nil {
+			a.refused("exec", et.Arg, err)
 			return nil, err
 		}
 	}

@@ -76,11 +76,11 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	m, st, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return err
 	}
-	if err := st.CheckWritable(ctx, t.Provider, t.Account); err != nil {
+	if err := m.CheckWritable(ctx, t); err != nil {
 		return err
 	}
 	scopes := mergeScopes(p.Scopes, opts.Scopes)
@@ -94,7 +94,8 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := saveLogin(ctx, m, st, t, rec); err != nil {
+	a.recordIdentity(ctx, p, md, rec)
+	if err := m.Login(ctx, t, rec, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stderr, "tok: logged in to %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
@@ -119,17 +120,6 @@ func loginRecord(tok *oauth2.Token, scopes []string, issuer, clientID string, no
 	rec := token.RecordFrom(tok, scopes, now)
 	rec.Issuer, rec.ClientID = issuer, clientID
 	return rec, nil
-}
-
-// saveLogin stores rec under t's lock, so a refresh running at the same
-// moment cannot write an older pair over it.
-func saveLogin(ctx context.Context, m *token.Manager, st *store.Store, t token.Target, rec *store.Record) error {
-	unlock, err := m.Locks.Lock(ctx, t.Key())
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return st.Save(ctx, t.Provider, t.Account, rec)
 }
 
 func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Metadata, scopes []string, opts *loginOptions) (*oauth2.Token, error) {

@@ -58,20 +58,23 @@ func runPrint(ctx context.Context, a *App, opts *printOptions) error {
 	}
 	rec, err := a.fresh(ctx, t, p, minTTL)
 	if err != nil {
+		a.refused("print", opts.Target, err)
 		return err
 	}
-	return writeToken(a.Stdout, opts.Format, t, rec, a.Now())
+	if err := writeToken(a.Stdout, opts.Format, t, rec, a.Now()); err != nil {
+		return err
+	}
+	a.handedOut("print", t, rec, "")
+	return nil
 }
 
 // fresh returns t's token with minTTL left.
 func (a *App) fresh(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration) (*store.Record, error) {
-	m, _, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return nil, err
 	}
-	rec, err := m.Fresh(ctx, t, p, minTTL)
-	a.mcpRefreshFailed(ctx, p, err)
-	return rec, err
+	return m.Fresh(ctx, t, p, minTTL)
 }
 
 // freshArg resolves arg and returns its token with minTTL left: for the

@@ -83,7 +83,26 @@ type Provider struct {
 	// endpoint (RFC 7591 §2): client_secret_basic (the default with a
 	// secret), client_secret_post, or none.
 	TokenAuthMethod string `mapstructure:"token_endpoint_auth_method"`
+	// UserinfoURL is where tok asks who logged in when the ID token does
+	// not say: an OpenID Connect userinfo endpoint (default: the
+	// discovered one) or a user API such as GitHub's /user.
+	UserinfoURL string `mapstructure:"userinfo_url"`
+	// Hosts are the hosts whose git credentials this provider answers
+	// (`tok git-credential`), e.g. [github.com].
+	Hosts []string `mapstructure:"hosts"`
+	// GitUsername is the username `tok git-credential` gives with the
+	// token; default x-access-token for github, oauth2 otherwise.
+	GitUsername string `mapstructure:"git_username"`
+	// KubeToken is the token a Kubernetes ExecCredential carries:
+	// access_token (the default) or id_token.
+	KubeToken string `mapstructure:"kube_token"`
 }
+
+// Kube token kinds accepted in `kube_token:`.
+const (
+	KubeAccessToken = "access_token"
+	KubeIDToken     = "id_token"
+)
 
 // EnvName returns the provider name as used in TOK_<P>_* variables:
 // upper-cased, every non-alphanumeric replaced by '_'.
