@@ -32,11 +32,11 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	if a.cfg.Providers[t.Provider].Resource == "" {
 		p.Resource = d.Resource
 	}
-	m, st, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return err
 	}
-	clients := &mcp.Clients{HTTP: hc, Store: st, Now: a.Now}
+	clients := &mcp.Clients{HTTP: hc, Store: m.Store, Now: a.Now}
 	cl, err := clients.Choose(ctx, md, mcp.Want{
 		ID: p.ClientID, Secret: p.ClientSecret, AuthMethod: p.TokenAuthMethod, RedirectPort: p.RedirectPort,
 		MetadataURL: a.cfg.ClientMetadataURL, Known: a.knownRedirects(md.Issuer, t.Provider),
@@ -58,15 +58,12 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	if err != nil {
 		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
-	rec, err := loginRecord(tok, scopes, md.Issuer, cl.ID, a.Now())
+	rec, err := loginRecord(tok, scopes, md.Issuer, cl.ID, p, a.Now())
 	if err != nil {
 		return err
 	}
 	a.recordIdentity(ctx, p, md, rec)
-	if err := provider.SaveMCPServer(a.cfg.StateDir, remembered(t.Provider, d, cl, rec.Scopes, a.Now())); err != nil {
-		return err
-	}
-	if err := saveLogin(ctx, m, st, t, rec); err != nil {
+	if err := m.Login(ctx, t, rec, remembered(t.Provider, d, cl, rec.Scopes, a.Now())); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stderr, "tok: logged in to %s as %s (scopes: %s; %s)\n", d.ServerURL, t, scopeList(rec.Scopes), lifetime(rec, a.Now()))

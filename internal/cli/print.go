@@ -77,13 +77,11 @@ func runPrint(ctx context.Context, a *App, opts *printOptions) error {
 
 // fresh returns t's token with minTTL left.
 func (a *App) fresh(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration) (*store.Record, error) {
-	m, _, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return nil, err
 	}
-	rec, err := m.Fresh(ctx, t, p, minTTL)
-	a.mcpRefreshFailed(ctx, p, err)
-	return rec, err
+	return m.Fresh(ctx, t, p, minTTL)
 }
 
 // freshArg resolves arg and returns its token with minTTL left: for the
