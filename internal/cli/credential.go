@@ -84,7 +84,7 @@ func (a *App) freshIDToken(ctx context.Context, t token.Target, p *provider.Prov
 	if exp.IsZero() || exp.Sub(a.Now()) > minTTL {
 		return rec, exp, nil
 	}
-	m, _, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return nil, time.Time{}, err
 	}
