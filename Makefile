@@ -52,6 +52,7 @@ FUZZ := \
 	./internal/target:FuzzParse \
 	./internal/provider:FuzzParseMetadata \
 	./internal/provider:FuzzMetadataURLs \
+	./internal/provider:FuzzParseTokenParams \
 	./internal/store:FuzzUnmarshalRecord \
 	./internal/store:FuzzKeyringRead \
 	./internal/store:FuzzParseHead \
