@@ -35,6 +35,7 @@ and hands fresh access tokens to scripts, agents and CI jobs.`,
 	root.AddCommand(
 		newLoginCmd(a), newPrintCmd(a), newExecCmd(a), newStatusCmd(a),
 		newRefreshCmd(a), newLogoutCmd(a), newProvidersCmd(a), newImportCmd(a), newAuditCmd(a),
+		newKubeCredentialCmd(a),
 		newCompletionCmd(), newVersionCmd(),
 	)
 	return root
