@@ -49,7 +49,7 @@ FUZZ := \
 	./internal/flow:FuzzDeviceAuthResponse \
 	./internal/flow:FuzzCallbackQuery \
 	./internal/token:FuzzRefreshResponse \
-	./internal/token:FuzzParseTarget \
+	./internal/target:FuzzParse \
 	./internal/provider:FuzzParseMetadata \
 	./internal/provider:FuzzMetadataURLs \
 	./internal/store:FuzzUnmarshalRecord \
@@ -57,7 +57,10 @@ FUZZ := \
 	./internal/store:FuzzParseHead \
 	./internal/cli:FuzzLoadConfig \
 	./internal/cli:FuzzConfigSecret \
-	./internal/mcp:FuzzParseChallenges
+	./internal/mcp:FuzzParseChallenges \
+	./internal/wire:FuzzRetryAfter \
+	./internal/identity:FuzzIdentityClaims \
+	./internal/audit:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg, $(FUZZTIME))"; \

@@ -279,6 +279,12 @@ func TestNoSecretLeaks(t *testing.T) {
 	if err != nil || !containsAny(string(raw), secrets) {
 		t.Errorf("the file store's decrypted record holds no known token (err %v): the scan proves nothing", err)
 	}
+	// The audit log is in the state dir the scan walks: it must be there,
+	// with hand-outs and refusals in it, for the scan to mean something.
+	audit, err := os.ReadFile(filepath.Join(e.state, "audit.jsonl"))
+	if err != nil || !strings.Contains(string(audit), `"event":"handout"`) || !strings.Contains(string(audit), `"event":"refusal"`) {
+		t.Errorf("audit log missing or without hand-outs and refusals (err %v): the scan did not cover it", err)
+	}
 	if e.kinds["browser"] != 2 || e.kinds["child"] != 1 {
 		t.Errorf("recorded processes %v, want 2 browsers and 1 exec child", e.kinds)
 	}

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -12,9 +12,11 @@ import (
 
 	"github.com/pkg/browser"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/target"
 	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
@@ -39,6 +41,8 @@ type App struct {
 	ConfigFlag string
 	Verbose    bool
 	cfg        *config.Config
+	etcd       *store.Etcd
+	audit      *audit.Log
 }
 
 // NewApp returns an App wired to the real world.
@@ -77,21 +81,31 @@ func (a *App) openBrowser(url string) error {
 	return browser.OpenURL(url)
 }
 
-// manager builds the token manager for the loaded config.
-func (a *App) manager() (*token.Manager, *store.Store, error) {
+// manager builds the token manager for the loaded config: the one writer
+// of logins (cli code never writes the store or takes a lock itself).
+func (a *App) manager() (*token.Manager, error) {
 	st, err := a.store()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	var locks token.Locker = &token.FileLocker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Notice: a.Stderr}
+	if e, ok := st.Backend().(*store.Etcd); ok {
+		// A fleet's hosts share no file system: the lock is etcd's.
+		locks = e
 	}
 	return &token.Manager{
 		Store:    st,
-		Locks:    &token.Locker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Notice: a.Stderr},
+		Locks:    locks,
 		Discover: a.discoverer(),
 		HTTP:     a.httpClient(),
 		Now:      a.Now,
+		StateDir: a.cfg.StateDir,
+		Audit:    a.auditLog(),
 		// An MCP registration's secret is read only when a request needs it.
 		BeforeRequest: a.mcpClient,
-	}, st, nil
+		Note:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: %s\n", msg) },
+		Warn:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: warning: %s\n", msg) },
+	}, nil
 }
 
 func (a *App) discoverer() *provider.Discoverer {
@@ -119,24 +133,19 @@ func (a *App) store() (*store.Store, error) {
 			return nil, err
 		}
 		return store.New(b, idx), nil
+	case "etcd":
+		e, err := a.etcdStore()
+		if err != nil {
+			return nil, err
+		}
+		// The index lives in etcd, next to the records.
+		return store.New(e, nil), nil
 	}
-	return nil, tokerr.New(tokerr.Usage, "unknown store %q: use keyring or file", a.cfg.Store)
+	return nil, tokerr.New(tokerr.Usage, "unknown store %q: use keyring, file or etcd", a.cfg.Store)
 }
 
-// resolve parses a target and resolves its provider.
-func (a *App) resolve(ctx context.Context, arg string) (token.Target, *provider.Provider, error) {
-	t, err := token.ParseTarget(arg)
-	if err != nil {
-		return t, nil, err
-	}
-	if t.URL != "" {
-		return a.resolveURL(ctx, t)
-	}
-	p, err := provider.Resolve(a.cfg, t.Provider, a.LookupEnv)
-	return t, p, err
-}
-
-// resolveURL finds the provider that stands for an MCP server URL.
-func (a *App) resolveURL(_ context.Context, t token.Target) (token.Target, *provider.Provider, error) {
-	return a.resolveMCP(t)
+// resolver is the one place that decides which target and provider an
+// argument names; every command calls it once per argument.
+func (a *App) resolver() *target.Resolver {
+	return &target.Resolver{Config: a.cfg, Env: a.LookupEnv, Environ: a.Environ, Logins: a.loginEntries}
 }

@@ -60,6 +60,9 @@ func (a *App) loadConfig() (*config.Config, error) {
 	if err := decodeProviders(v, cfg, file); err != nil {
 		return nil, err
 	}
+	if err := decodeEtcd(v, cfg, file); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -139,7 +142,7 @@ func flatten(msg string) string {
 // topLevelKeys are the keys a config file may have outside providers.
 var topLevelKeys = map[string]bool{
 	"store": true, "file_plaintext": true, "min_ttl": true, "passphrase": true,
-	"client_metadata_url": true, "providers": true,
+	"client_metadata_url": true, "providers": true, "etcd": true,
 }
 
 // checkTopLevel refuses unknown top-level keys: a typo must not silently
@@ -150,6 +153,19 @@ func checkTopLevel(v *viper.Viper, file string) error {
 		if !topLevelKeys[top] {
 			return tokerr.New(tokerr.Usage, "config file %s: unknown key %q", file, top)
 		}
+	}
+	return nil
+}
+
+// decodeEtcd fills cfg.Etcd from the etcd: block, refusing unknown keys
+// (a misspelt ca_file must not silently mean no TLS).
+func decodeEtcd(v *viper.Viper, cfg *config.Config, file string) error {
+	err := v.UnmarshalKey("etcd", &cfg.Etcd, func(dc *mapstructure.DecoderConfig) {
+		dc.ErrorUnused = true
+		dc.WeaklyTypedInput = true
+	})
+	if err != nil {
+		return tokerr.New(tokerr.Usage, "config file %s: etcd: %s", file, flatten(err.Error()))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/execx"
+	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
@@ -65,13 +66,11 @@ type binding struct {
 
 // bindings lists the variables to set: each TARGET's provider `env`, then
 // each --env, which wins over a provider variable of the same name.
-func (a *App) bindings(ctx context.Context, opts *execOptions) ([]binding, error) {
+// resolved holds the positional targets, resolved.
+func bindings(resolved []*execTarget, opts *execOptions) ([]binding, error) {
 	var out []binding
-	for _, arg := range opts.Targets {
-		_, p, err := a.resolve(ctx, arg)
-		if err != nil {
-			return nil, err
-		}
+	for _, et := range resolved {
+		p, arg := et.P, et.Arg
 		for _, name := range p.Env {
 			if !validEnvName(name) {
 				return nil, tokerr.New(tokerr.Usage, "provider %s: env %q is not a variable name (letters, digits and _)", p.Name, name)
@@ -99,12 +98,16 @@ func validEnvName(s string) bool {
 	return s != ""
 }
 
-// execTarget is a target of one exec and the token it had at start.
+// execTarget is a target of one exec, resolved, and the token it had at
+// start.
 type execTarget struct {
 	Arg   string // as written on the command line
 	Names []string
 	T     token.Target
+	P     *provider.Provider
 	Rec   *store.Record
+	// Argv0 is the command the tokens are for, for the audit log.
+	Argv0 string
 }
 
 func runExec(ctx context.Context, a *App, opts *execOptions) error {
@@ -112,18 +115,18 @@ func runExec(ctx context.Context, a *App, opts *execOptions) error {
 	if opts.minSet {
 		minTTL = opts.MinTTL
 	}
-	binds, err := a.bindings(ctx, opts)
-	if err != nil {
-		return err
-	}
-	targets, err := a.execTargets(ctx, opts, binds, minTTL)
+	targets, err := a.execTargets(ctx, opts, minTTL)
 	if err != nil {
 		return err
 	}
 	env, strip := map[string]string{}, childStrip()
 	for _, et := range targets {
+		et.Argv0 = opts.Command[0]
 		for _, name := range et.Names {
 			env[name] = et.Rec.AccessToken
+		}
+		if len(et.Names) > 0 && !opts.NoEnv {
+			a.handedOut("exec", et.T, et.Rec, et.Argv0)
 		}
 	}
 	if opts.NoEnv {
@@ -179,9 +182,10 @@ func childStrip() []string {
 	return strip
 }
 
-// execTargets fetches each target's token once, in command-line order:
-// positional targets first, then those only named by --env.
-func (a *App) execTargets(ctx context.Context, opts *execOptions, binds []binding, minTTL time.Duration) ([]*execTarget, error) {
+// execTargets resolves each target once and fetches its token once, in
+// command-line order: positional targets first, then those only named by
+// --env.
+func (a *App) execTargets(ctx context.Context, opts *execOptions, minTTL time.Duration) ([]*execTarget, error) {
 	var out []*execTarget
 	byArg := map[string]*execTarget{}
 	add := func(arg string) {
@@ -193,16 +197,31 @@ func (a *App) execTargets(ctx context.Context, opts *execOptions, binds []bindin
 	for _, arg := range opts.Targets {
 		add(arg)
 	}
+	r := a.resolver()
+	for _, et := range out {
+		var err error
+		if et.T, et.P, err = r.Resolve(ctx, et.Arg); err != nil {
+			return nil, err
+		}
+	}
+	binds, err := bindings(out, opts)
+	if err != nil {
+		return nil, err
+	}
 	for _, b := range binds {
 		add(b.Target)
 		byArg[b.Target].Names = append(byArg[b.Target].Names, b.Name)
 	}
 	for _, et := range out {
-		t, rec, err := a.fresh(ctx, et.Arg, minTTL)
-		if err != nil {
+		if et.P == nil {
+			if et.T, et.P, err = r.Resolve(ctx, et.Arg); err != nil {
+				return nil, err
+			}
+		}
+		if et.Rec, err = a.fresh(ctx, et.T, et.P, minTTL); err != nil {
+			a.refused("exec", et.Arg, err)
 			return nil, err
 		}
-		et.T, et.Rec = t, rec
 	}
 	return out, nil
 }

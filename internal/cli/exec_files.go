@@ -40,6 +40,7 @@ func (a *App) startTokenFiles(ctx context.Context, targets []*execTarget, minTTL
 		if err := k.Write(cur); err != nil {
 			return nil, fmt.Errorf("cannot write token files: %w", err)
 		}
+		a.handedOut("token-files", et.T, et.Rec, et.Argv0)
 		for _, name := range et.Names {
 			tf.paths[name] = dir.File(name)
 		}
@@ -56,10 +57,13 @@ func (a *App) keeper(dir *tokfile.Dir, et *execTarget, minTTL time.Duration) *to
 	return &tokfile.Keeper{
 		Dir: dir, Names: et.Names, MinTTL: minTTL, Now: a.Now, After: time.After,
 		Fetch: func(ctx context.Context, ttl time.Duration) (tokfile.Token, error) {
-			_, rec, err := a.fresh(ctx, et.Arg, ttl)
+			t, rec, err := a.freshArg(ctx, et.Arg, ttl)
 			if err != nil {
 				return tokfile.Token{}, err
 			}
+			// Fetch is asked only when the files are due for a new
+			// token, which the keeper then writes.
+			a.handedOut("token-files", t, rec, et.Argv0)
 			return tokfile.Token{Value: rec.AccessToken, Expiry: rec.Expiry}, nil
 		},
 		Warn: func(err error) {

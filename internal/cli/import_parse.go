@@ -2,12 +2,12 @@ package cli
 
 import (
 	"encoding/json"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokerr"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // tokenDocument is what import accepts as JSON: an RFC 6749 §5.1 token
@@ -85,30 +85,19 @@ func documentExpiry(doc tokenDocument, now time.Time) (time.Time, error) {
 		}
 		return t, nil
 	case doc.ExpiresAt != nil:
-		secs, ok := seconds(doc.ExpiresAt)
+		secs, ok := wire.ExpiresIn(doc.ExpiresAt)
 		if !ok {
 			return time.Time{}, bad
 		}
 		return time.Unix(secs, 0), nil
 	case doc.ExpiresIn != nil:
-		secs, ok := seconds(doc.ExpiresIn)
+		secs, ok := wire.ExpiresIn(doc.ExpiresIn)
 		if !ok || secs < 0 {
 			return time.Time{}, bad
 		}
 		return now.Add(time.Duration(secs) * time.Second), nil
 	}
 	return time.Time{}, nil
-}
-
-func seconds(v any) (int64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return int64(n), n > -1<<40 && n < 1<<40
-	case string:
-		i, err := strconv.ParseInt(n, 10, 64)
-		return i, err == nil && i > -1<<40 && i < 1<<40
-	}
-	return 0, false
 }
 
 // tokenChars reports whether s holds only VSCHARs (RFC 6749 Appendix A).

@@ -26,6 +26,8 @@ type loginOptions struct {
 	Scopes    []string
 	Timeout   time.Duration
 	Name      string // provider name for an MCP server URL
+
+	targetName string // the resolved target, for the browser's pages
 }
 
 func newLoginCmd(a *App) *cobra.Command {
@@ -57,34 +59,28 @@ func newLoginCmd(a *App) *cobra.Command {
 }
 
 func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
-	if opts.Name != "" || isURL(opts.Target) {
-		t, p, err := a.mcpTarget(opts)
-		if err != nil {
-			return err
-		}
-		return a.loginMCP(ctx, t, p, opts)
-	}
-	t, p, err := a.resolve(ctx, opts.Target)
+	t, p, err := a.resolver().ResolveForLogin(ctx, opts.Target, opts.Name)
 	if err != nil {
 		return err
 	}
-	// An MCP provider is discovered from its server, unless the config
-	// names its authorization server itself.
-	if p.MCPServer != nil || (p.MCP != "" && p.Issuer == "" && p.TokenURL == "") {
+	// A server given by URL, or an MCP provider, is discovered from the
+	// server, unless the config names its authorization server itself.
+	if t.URL != "" || p.MCPServer != nil || (p.MCP != "" && p.Issuer == "" && p.TokenURL == "") {
 		return a.loginMCP(ctx, t, p, opts)
 	}
 	if err := p.RequireClientID(); err != nil {
 		return err
 	}
+	opts.targetName = t.String()
 	md, err := a.discoverer().Endpoints(ctx, p)
 	if err != nil {
 		return err
 	}
-	m, st, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return err
 	}
-	if err := st.CheckWritable(ctx, t.Provider, t.Account); err != nil {
+	if err := m.CheckWritable(ctx, t); err != nil {
 		return err
 	}
 	scopes := mergeScopes(p.Scopes, opts.Scopes)
@@ -98,7 +94,8 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := saveLogin(ctx, m, st, t, rec); err != nil {
+	a.recordIdentity(ctx, p, md, rec)
+	if err := m.Login(ctx, t, rec, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stderr, "tok: logged in to %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
@@ -125,17 +122,6 @@ func loginRecord(tok *oauth2.Token, scopes []string, issuer, clientID string, no
 	return rec, nil
 }
 
-// saveLogin stores rec under t's lock, so a refresh running at the same
-// moment cannot write an older pair over it.
-func saveLogin(ctx context.Context, m *token.Manager, st *store.Store, t token.Target, rec *store.Record) error {
-	unlock, err := m.Locks.Lock(ctx, t.Key())
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return st.Save(ctx, t.Provider, t.Account, rec)
-}
-
 func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Metadata, scopes []string, opts *loginOptions) (*oauth2.Token, error) {
 	// Chosen first: where no browser can open, auto may turn on
 	// --no-browser.
@@ -151,6 +137,7 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 		Stderr:       a.Stderr,
 		HTTPClient:   a.httpClient(),
 		Terminal:     a.stderrTerminal(),
+		Target:       opts.targetName,
 	}
 	if res := token.Resource(p); res != "" {
 		req.AuthParams = withParam(req.AuthParams, "resource", res)

@@ -22,6 +22,7 @@ import (
 // browser flow with the resource parameter. What it learnt is remembered
 // in the state dir so the server works as a provider by name.
 func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider, opts *loginOptions) error {
+	opts.targetName = t.String()
 	hc := a.httpClient()
 	d, err := mcp.Discover(ctx, hc, p.MCP)
 	if err != nil {
@@ -31,11 +32,11 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	if a.cfg.Providers[t.Provider].Resource == "" {
 		p.Resource = d.Resource
 	}
-	m, st, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return err
 	}
-	clients := &mcp.Clients{HTTP: hc, Store: st, Now: a.Now}
+	clients := &mcp.Clients{HTTP: hc, Store: m.Store, Now: a.Now}
 	cl, err := clients.Choose(ctx, md, mcp.Want{
 		ID: p.ClientID, Secret: p.ClientSecret, AuthMethod: p.TokenAuthMethod, RedirectPort: p.RedirectPort,
 		MetadataURL: a.cfg.ClientMetadataURL, Known: a.knownRedirects(md.Issuer, t.Provider),
@@ -61,10 +62,8 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	if err != nil {
 		return err
 	}
-	if err := provider.SaveMCPServer(a.cfg.StateDir, remembered(t.Provider, d, cl, rec.Scopes, a.Now())); err != nil {
-		return err
-	}
-	if err := saveLogin(ctx, m, st, t, rec); err != nil {
+	a.recordIdentity(ctx, p, md, rec)
+	if err := m.Login(ctx, t, rec, remembered(t.Provider, d, cl, rec.Scopes, a.Now())); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stderr, "tok: logged in to %s as %s (scopes: %s; %s)\n", d.ServerURL, t, scopeList(rec.Scopes), lifetime(rec, a.Now()))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
@@ -51,25 +52,40 @@ func runPrint(ctx context.Context, a *App, opts *printOptions) error {
 	if opts.minSet {
 		minTTL = opts.MinTTL
 	}
-	t, rec, err := a.fresh(ctx, opts.Target, minTTL)
+	t, p, err := a.resolver().Resolve(ctx, opts.Target)
 	if err != nil {
 		return err
 	}
-	return writeToken(a.Stdout, opts.Format, t, rec, a.Now())
+	rec, err := a.fresh(ctx, t, p, minTTL)
+	if err != nil {
+		a.refused("print", opts.Target, err)
+		return err
+	}
+	if err := writeToken(a.Stdout, opts.Format, t, rec, a.Now()); err != nil {
+		return err
+	}
+	a.handedOut("print", t, rec, "")
+	return nil
 }
 
-// fresh resolves a target and returns its token with minTTL left.
-func (a *App) fresh(ctx context.Context, arg string, minTTL time.Duration) (token.Target, *store.Record, error) {
-	t, p, err := a.resolve(ctx, arg)
+// fresh returns t's token with minTTL left.
+func (a *App) fresh(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration) (*store.Record, error) {
+	m, err := a.manager()
+	if err != nil {
+		return nil, err
+	}
+	return m.Fresh(ctx, t, p, minTTL)
+}
+
+// freshArg resolves arg and returns its token with minTTL left: for the
+// token endpoint and token files of exec, which resolve again on each
+// request, so a login renewed meanwhile counts.
+func (a *App) freshArg(ctx context.Context, arg string, minTTL time.Duration) (token.Target, *store.Record, error) {
+	t, p, err := a.resolver().Resolve(ctx, arg)
 	if err != nil {
 		return t, nil, err
 	}
-	m, _, err := a.manager()
-	if err != nil {
-		return t, nil, err
-	}
-	rec, err := m.Fresh(ctx, t, p, minTTL)
-	a.mcpRefreshFailed(ctx, p, err)
+	rec, err := a.fresh(ctx, t, p, minTTL)
 	return t, rec, err
 }
 

@@ -10,8 +10,6 @@ import (
 
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/provider"
-	"github.com/tok-cli/tok/internal/store"
-	"github.com/tok-cli/tok/internal/token"
 )
 
 func newProvidersCmd(a *App) *cobra.Command {
@@ -43,10 +41,11 @@ type providerInfo struct {
 
 func runProviders(a *App, asJSON bool) error {
 	var infos []providerInfo
-	for _, name := range a.providerNames() {
+	r := a.resolver()
+	for _, name := range r.Providers() {
 		_, inFile := a.cfg.Providers[name]
 		info := providerInfo{Name: name, Configured: inFile, Flows: []string{}, Env: []string{}}
-		p, err := provider.Resolve(a.cfg, name, a.LookupEnv)
+		p, err := r.Provider(name)
 		if err != nil {
 			info.Error = oneLine(err.Error())
 		} else {
@@ -98,35 +97,4 @@ func flowsOf(p *provider.Provider) []string {
 		flows = append(flows, config.FlowClientCredentials)
 	}
 	return flows
-}
-
-func (a *App) indexDir() string { return store.NewIndex(a.cfg.StateDir).Dir }
-
-// targetNames lists provider names and stored PROVIDER:ACCOUNT logins, for
-// shell completion.
-func (a *App) targetNames() []string {
-	names := a.providerNames()
-	entries, _ := (&store.Index{Dir: a.indexDir()}).List()
-	for _, e := range entries {
-		if e.Account != token.DefaultAccount {
-			names = append(names, token.Target{Provider: e.Provider, Account: e.Account}.String())
-		}
-	}
-	return names
-}
-
-// providerNames are the built-in, configured and remembered providers,
-// and those defined by TOK_<P>_* variables alone.
-func (a *App) providerNames() []string {
-	names := provider.Names(a.cfg)
-	known := map[string]bool{}
-	for _, n := range names {
-		known[config.EnvName(n)] = true
-	}
-	for _, n := range provider.EnvNames(a.Environ()) {
-		if !known[config.EnvName(n)] {
-			names = append(names, n)
-		}
-	}
-	return names
 }

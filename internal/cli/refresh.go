@@ -20,16 +20,15 @@ func newRefreshCmd(a *App) *cobra.Command {
 }
 
 func runRefresh(ctx context.Context, a *App, arg string) error {
-	t, p, err := a.resolve(ctx, arg)
+	t, p, err := a.resolver().Resolve(ctx, arg)
 	if err != nil {
 		return err
 	}
-	m, _, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return err
 	}
 	rec, err := m.Refresh(ctx, t, p)
-	a.mcpRefreshFailed(ctx, p, err)
 	if err != nil {
 		return err
 	}

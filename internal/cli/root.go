@@ -34,7 +34,7 @@ and hands fresh access tokens to scripts, agents and CI jobs.`,
 	})
 	root.AddCommand(
 		newLoginCmd(a), newPrintCmd(a), newExecCmd(a), newStatusCmd(a),
-		newRefreshCmd(a), newLogoutCmd(a), newProvidersCmd(a), newImportCmd(a),
+		newRefreshCmd(a), newLogoutCmd(a), newProvidersCmd(a), newImportCmd(a), newAuditCmd(a),
 		newCompletionCmd(), newVersionCmd(),
 	)
 	return root
@@ -58,6 +58,6 @@ func completeTargets(a *App) func(*cobra.Command, []string, string) ([]string, c
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		a.cfg = cfg
-		return a.targetNames(), cobra.ShellCompDirectiveNoFileComp
+		return a.resolver().Names(cmd.Context()), cobra.ShellCompDirectiveNoFileComp
 	}
 }

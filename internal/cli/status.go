@@ -51,17 +51,19 @@ type statusEntry struct {
 	Refreshable bool       `json:"refreshable"`
 	ObtainedAt  time.Time  `json:"obtained_at"`
 	Store       string     `json:"store,omitempty"`
+	// Identity is who logged in; its fields are empty when the provider
+	// did not say (README "Identity").
+	Identity store.Identity `json:"identity"`
 }
 
 // runStatus reads only the non-secret index: no keyring prompt, no token.
 func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
-	idx := &store.Index{Dir: a.indexDir()}
-	entries, err := idx.List()
+	entries, err := a.resolver().Stored(ctx)
 	if err != nil {
-		return fmt.Errorf("cannot read the login index: %w", err)
+		return err
 	}
 	if opts.Target != "" {
-		t, _, err := a.resolve(ctx, opts.Target)
+		t, _, err := a.resolver().Resolve(ctx, opts.Target)
 		if err != nil {
 			return err
 		}
@@ -85,9 +87,9 @@ func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TARGET\tSCOPES\tEXPIRES\tREFRESH")
+	fmt.Fprintln(tw, "TARGET\tIDENTITY\tSCOPES\tEXPIRES\tREFRESH")
 	for _, e := range out {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Target, scopeList(e.Scopes), relExpiry(e, a.Now()), yesNo(e.Refreshable))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Target, shownIdentity(e.Identity), scopeList(e.Scopes), relExpiry(e, a.Now()), yesNo(e.Refreshable))
 	}
 	return tw.Flush()
 }
@@ -111,6 +113,9 @@ func newStatusEntry(e store.Entry, now time.Time) statusEntry {
 	if s.Scopes == nil {
 		s.Scopes = []string{}
 	}
+	if e.Identity != nil {
+		s.Identity = *e.Identity
+	}
 	if !e.Expiry.IsZero() {
 		exp := e.Expiry.UTC()
 		in := int64(e.Expiry.Sub(now).Seconds())
@@ -128,6 +133,18 @@ func relExpiry(e statusEntry, now time.Time) string {
 		return "expired " + strings.TrimPrefix((-d).String(), "-") + " ago"
 	}
 	return "in " + d.String()
+}
+
+// shownIdentity is the one name of the IDENTITY column: the username
+// people know (GitHub login, preferred_username), else the email, the
+// name, the subject; empty when the provider did not say.
+func shownIdentity(id store.Identity) string {
+	for _, s := range []string{id.Username, id.Email, id.Name, id.Sub} {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 func yesNo(b bool) string {

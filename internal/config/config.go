@@ -24,8 +24,10 @@ type Config struct {
 	// StateDir holds locks, the login index, discovery cache and the file
 	// store.
 	StateDir string
-	// Store is "keyring" or "file".
+	// Store is "keyring", "file" or "etcd".
 	Store string
+	// Etcd is the cluster of store: etcd.
+	Etcd Etcd
 	// FilePlaintext allows the file store to write without a passphrase.
 	FilePlaintext bool
 	// Passphrase for the file store; empty when not given.
@@ -40,6 +42,18 @@ type Config struct {
 	Providers map[string]Provider
 	// Verbose turns on the redacted HTTP trace on stderr.
 	Verbose bool
+}
+
+// Etcd is the `etcd:` block: where a fleet's shared store lives (README
+// "A store shared by a fleet"). Username and password come from the
+// environment only.
+type Etcd struct {
+	Endpoints []string `mapstructure:"endpoints"`
+	// Prefix starts every key tok writes.
+	Prefix   string `mapstructure:"prefix"`
+	CAFile   string `mapstructure:"ca_file"`
+	CertFile string `mapstructure:"cert_file"`
+	KeyFile  string `mapstructure:"key_file"`
 }
 
 // Provider is one authorization server profile. Every field is optional in
@@ -69,7 +83,26 @@ type Provider struct {
 	// endpoint (RFC 7591 §2): client_secret_basic (the default with a
 	// secret), client_secret_post, or none.
 	TokenAuthMethod string `mapstructure:"token_endpoint_auth_method"`
+	// UserinfoURL is where tok asks who logged in when the ID token does
+	// not say: an OpenID Connect userinfo endpoint (default: the
+	// discovered one) or a user API such as GitHub's /user.
+	UserinfoURL string `mapstructure:"userinfo_url"`
+	// Hosts are the hosts whose git credentials this provider answers
+	// (`tok git-credential`), e.g. [github.com].
+	Hosts []string `mapstructure:"hosts"`
+	// GitUsername is the username `tok git-credential` gives with the
+	// token; default x-access-token for github, oauth2 otherwise.
+	GitUsername string `mapstructure:"git_username"`
+	// KubeToken is the token a Kubernetes ExecCredential carries:
+	// access_token (the default) or id_token.
+	KubeToken string `mapstructure:"kube_token"`
 }
+
+// Kube token kinds accepted in `kube_token:`.
+const (
+	KubeAccessToken = "access_token"
+	KubeIDToken     = "id_token"
+)
 
 // EnvName returns the provider name as used in TOK_<P>_* variables:
 // upper-cased, every non-alphanumeric replaced by '_'.

@@ -15,10 +15,11 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tok-cli/tok/internal/tokerr"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
-// doneGrace is how long the listener stays up after a successful callback so
-// the browser can follow the redirect to the success page.
+// doneGrace is how long the listener stays up after the callback so the
+// browser can follow the redirect to the page that says how the login ended.
 const doneGrace = 3 * time.Second
 
 // Browser runs the authorization code flow with PKCE (RFC 7636, S256) and a
@@ -51,6 +52,7 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cb := newCallback(state, r.Issuer, r.RequireIss, host)
+	cb.target, cb.stderr = r.Target, r.stderr()
 	srv := &http.Server{
 		Handler:           cb.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -63,6 +65,7 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	if r.NoBrowser && r.Stdin != nil {
 		go cb.readPasted(ctx, r.Stdin, r.stderr())
 	}
+	fmt.Fprintln(r.stderr(), "tok: waiting for the browser; Ctrl-C to cancel")
 
 	var got outcome
 	select {
@@ -72,8 +75,7 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	case got = <-cb.result:
 	}
 	if got.err != nil {
-		cb.finish(got.err)
-		return nil, got.err
+		return nil, cb.end(ctx, got, got.err)
 	}
 	tok, err := conf.Exchange(r.httpContext(ctx), got.code,
 		append([]oauth2.AuthCodeOption{oauth2.VerifierOption(verifier)}, tokenOpts...)...)
@@ -85,14 +87,20 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	default:
 		err = CheckBearer(tok)
 	}
-	cb.finish(err)
-	if err != nil {
+	if err := cb.end(ctx, got, err); err != nil {
 		return nil, err
 	}
-	if got.viaBrowser {
-		cb.waitDone(ctx, doneGrace)
-	}
 	return tok, nil
+}
+
+// end records how the flow ended and, when the redirect came through the
+// browser, gives it a moment to fetch the page that says so.
+func (c *callback) end(ctx context.Context, got outcome, err error) error {
+	c.finish(err)
+	if got.viaBrowser {
+		c.waitDone(ctx, doneGrace)
+	}
+	return err
 }
 
 func listenLoopback(port int) (net.Listener, error) {
@@ -123,7 +131,7 @@ func announce(r *Request, authURL string) {
 		return
 	}
 	if err := r.OpenBrowser(authURL); err != nil {
-		fmt.Fprintf(w, "tok: warning: could not open a browser: %s\n", clean(err.Error(), 200))
+		fmt.Fprintf(w, "tok: warning: could not open a browser: %s\n", wire.Clean(err.Error(), 200))
 	}
 }
 

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"html/template"
 	"io"
 	"net"
 	"net/http"
@@ -42,8 +43,13 @@ func baseRequest(p *provider, stderr io.Writer) Request {
 		TokenParams: map[string]string{"resource": "https://api.example"},
 		Stderr:      stderr,
 		HTTPClient:  p.srv.Client(),
+		Target:      testTarget,
 	}
 }
+
+// testTarget is the name the pages show; the markup in it must come out
+// escaped.
+const testTarget = "dex:<b>work</b>"
 
 func startBrowser(t *testing.T, p *provider, mod func(*Request)) *browserRun {
 	t.Helper()
@@ -79,6 +85,32 @@ func startBrowser(t *testing.T, p *provider, mod func(*Request)) *browserRun {
 }
 
 func (b *browserRun) redirectURI() string { return b.auth.Get("redirect_uri") }
+
+// donePage is where the listener sends the browser after the callback.
+func (b *browserRun) donePage() string {
+	return strings.TrimSuffix(b.redirectURI(), "/callback") + "/done"
+}
+
+// fail sends the callback q, which must end the flow, and checks the browser
+// is moved off it to a failure page that says sentence.
+func (b *browserRun) fail(q url.Values, sentence string) {
+	b.t.Helper()
+	resp, _ := b.do("GET", b.callbackURL(q), "")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done" {
+		b.t.Fatalf("callback: %d Location %q, want 303 to /done", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body := b.do("GET", b.donePage(), "")
+	if resp.StatusCode != 200 || !strings.Contains(body, "Login failed") || !strings.Contains(body, template.HTMLEscapeString(sentence)) {
+		b.t.Errorf("failure page: %d %q, want it to say %q", resp.StatusCode, body, sentence)
+	}
+	for _, v := range q {
+		for _, s := range v {
+			if len(s) > 3 && (strings.Contains(body, s) || strings.Contains(body, template.HTMLEscapeString(s))) {
+				b.t.Errorf("failure page echoes %q", s)
+			}
+		}
+	}
+}
 
 // callbackURL is where the provider would send the browser; q gets the
 // right state unless it sets one itself.
@@ -142,8 +174,9 @@ func (b *browserRun) succeed() *oauth2.Token {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done" {
 		b.t.Fatalf("callback: %d Location %q, want 303 to /done", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	resp, body := b.do("GET", strings.TrimSuffix(b.redirectURI(), "/callback")+"/done", "")
-	if resp.StatusCode != 200 || !strings.Contains(body, "Login complete") || !strings.Contains(body, "close this tab") {
+	resp, body := b.do("GET", b.donePage(), "")
+	if resp.StatusCode != 200 || !strings.Contains(body, "Login complete") || !strings.Contains(body, "close this tab") ||
+		!strings.Contains(body, "<code>dex:&lt;b&gt;work&lt;/b&gt;</code>") {
 		b.t.Fatalf("success page: %d %q", resp.StatusCode, body)
 	}
 	tok, err := b.wait()
@@ -155,8 +188,11 @@ func (b *browserRun) succeed() *oauth2.Token {
 
 func assertSecurityHeaders(t *testing.T, resp *http.Response) {
 	t.Helper()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'; style-src 'sha256-") {
+		t.Errorf("%s %s: Content-Security-Policy %q", resp.Request.Method, resp.Request.URL.Path, csp)
+	}
 	want := map[string]string{
-		"Content-Security-Policy": "default-src 'none'",
+		"Content-Security-Policy": contentSecurityPolicy,
 		"X-Content-Type-Options":  "nosniff",
 		"Referrer-Policy":         "no-referrer",
 		"Cache-Control":           "no-store",
@@ -187,7 +223,8 @@ func TestBrowserSuccess(t *testing.T) {
 		"scope": {"openid email"}, "state": {state}, "code_challenge": {challenge},
 		"code_challenge_method": {"S256"}, "prompt": {"consent"},
 	})
-	wantOut := "Opening your browser to log in. If it does not open, visit:\n  " + b.authURL + "\n"
+	wantOut := "Opening your browser to log in. If it does not open, visit:\n  " + b.authURL + "\n" +
+		"tok: waiting for the browser; Ctrl-C to cancel\n"
 	if got := b.stderr.String(); got != wantOut {
 		t.Errorf("stderr = %q, want %q", got, wantOut)
 	}
@@ -221,15 +258,16 @@ func TestBrowserRefusesAndKeepsWaiting(t *testing.T) {
 		name, method, path, host string
 		query                    url.Values
 		status                   int
+		noted                    bool // one line on stderr says a callback was refused
 	}{
-		{"wrong state", "GET", "/callback", "", url.Values{"code": {canary}, "state": {"forged-" + canary}}, 400},
-		{"missing state", "GET", "/callback", "", url.Values{"code": {canary}, "state": nil}, 400},
-		{"empty state", "GET", "/callback", "", url.Values{"code": {canary}, "state": {""}}, 400},
-		{"foreign host", "GET", "/callback", "evil.example", url.Values{"code": {canary}}, 400},
-		{"localhost host", "GET", "/callback", "localhost:PORT", url.Values{"code": {canary}}, 400},
-		{"other path", "GET", "/callback/" + canary, "", url.Values{"code": {canary}}, 404},
-		{"post", "POST", "/callback", "", url.Values{"code": {canary}}, 405},
-		{"done before login", "GET", "/done", "", url.Values{}, 404},
+		{"wrong state", "GET", "/callback", "", url.Values{"code": {canary}, "state": {"forged-" + canary}}, 400, true},
+		{"missing state", "GET", "/callback", "", url.Values{"code": {canary}, "state": nil}, 400, true},
+		{"empty state", "GET", "/callback", "", url.Values{"code": {canary}, "state": {""}}, 400, true},
+		{"foreign host", "GET", "/callback", "evil.example", url.Values{"code": {canary}}, 400, false},
+		{"localhost host", "GET", "/callback", "localhost:PORT", url.Values{"code": {canary}}, 400, false},
+		{"other path", "GET", "/callback/" + canary, "", url.Values{"code": {canary}}, 404, false},
+		{"post", "POST", "/callback", "", url.Values{"code": {canary}}, 405, false},
+		{"done before login", "GET", "/done", "", url.Values{}, 404, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,6 +291,11 @@ func TestBrowserRefusesAndKeepsWaiting(t *testing.T) {
 			if !b.running() {
 				t.Fatalf("flow ended on a refused callback: %v", b.err)
 			}
+			notes := strings.Count(b.stderr.String(), "tok: refused a browser callback")
+			if want := map[bool]int{true: 1, false: 0}[tt.noted]; notes != want {
+				t.Errorf("%d refusal notes on stderr, want %d: %q", notes, want, b.stderr.String())
+			}
+			assertNoCanary(t, "stderr", b.stderr.String())
 			b.succeed()
 		})
 	}
@@ -261,38 +304,42 @@ func TestBrowserRefusesAndKeepsWaiting(t *testing.T) {
 // Callbacks with the right state that are still no good end the flow.
 func TestBrowserCallbackEndsFlow(t *testing.T) {
 	tests := []struct {
-		name    string
-		mod     func(*Request)
-		query   url.Values
-		wantErr string
+		name     string
+		mod      func(*Request)
+		query    url.Values
+		wantErr  string
+		sentence string // on the failure page
 	}{
 		{"provider error", nil,
 			url.Values{"error": {"access_denied"}, "error_description": {"user said no"}, "error_uri": {"https://x/" + canary}, "iss": {testIssuer}},
-			"provider refused the login: access_denied (user said no)"},
+			"provider refused the login: access_denied (user said no)", failureSentences["access_denied"]},
 		{"provider error cleaned", nil,
 			url.Values{"error": {"access_denied"}, "error_description": {"no\x1b[31m\nway"}},
-			"provider refused the login: access_denied (no[31mway)"},
+			"provider refused the login: access_denied (no[31mway)", failureSentences["access_denied"]},
+		{"oidc error", nil,
+			url.Values{"error": {"login_required"}, "error_description": {"<i>provider words</i>"}},
+			"provider refused the login: login_required (<i>provider words</i>)", failureSentences["login_required"]},
+		{"unknown error code", nil,
+			url.Values{"error": {"<i>provider_code</i>"}},
+			"provider refused the login: <i>provider_code</i>", sentenceUnknownCode},
 		{"iss mismatch", nil,
 			url.Values{"code": {canary}, "iss": {"https://evil.example"}},
-			`the login redirect names issuer "https://evil.example", not "https://issuer.example": refused as a possible mix-up attack`},
+			`the login redirect names issuer "https://evil.example", not "https://issuer.example": refused as a possible mix-up attack`, sentenceMixUp},
 		{"iss mismatch on error", nil,
 			url.Values{"error": {"access_denied"}, "iss": {"https://evil.example"}},
-			"possible mix-up attack"},
+			"possible mix-up attack", sentenceMixUp},
 		{"required iss missing", func(r *Request) { r.RequireIss = true },
 			url.Values{"code": {canary}},
-			"the login redirect has no iss parameter although the provider promises one"},
+			"the login redirect has no iss parameter although the provider promises one", sentenceMixUp},
 		{"neither code nor error", nil,
 			url.Values{"iss": {testIssuer}},
-			"the login redirect carries neither a code nor an error"},
+			"the login redirect carries neither a code nor an error", sentenceOther},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newProvider(t, jsonReply(200, goodToken))
 			b := startBrowser(t, p, tt.mod)
-			resp, body := b.do("GET", b.callbackURL(tt.query), "")
-			if resp.StatusCode != 400 || !strings.Contains(body, "Login failed") {
-				t.Errorf("page: %d %q", resp.StatusCode, body)
-			}
+			b.fail(tt.query, tt.sentence)
 			_, err := b.wait()
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
@@ -333,29 +380,27 @@ func TestBrowserIssuer(t *testing.T) {
 
 func TestBrowserExchangeFails(t *testing.T) {
 	tests := []struct {
-		name    string
-		reply   reply
-		wantErr string
+		name     string
+		reply    reply
+		wantErr  string
+		sentence string
 	}{
 		{"refused", jsonReply(400, `{"error":"invalid_grant","error_description":"code expired","debug":"`+canary+`"}`),
-			"token endpoint refused the request: invalid_grant (code expired)"},
+			"token endpoint refused the request: invalid_grant (code expired)", sentenceExchange},
 		{"html", reply{502, "text/html; charset=utf-8", "<html>" + canary + "</html>"},
-			"token endpoint returned an unexpected response (HTTP 502, text/html)"},
+			"token endpoint returned an unexpected response (HTTP 502, text/html)", sentenceExchange},
 		{"html 200", reply{200, "text/html", "<html>" + canary + "</html>"},
-			"token endpoint returned an unexpected response"},
+			"token endpoint returned an unexpected response", sentenceExchange},
 		{"not bearer", jsonReply(200, `{"access_token":"`+canary+`","token_type":"mac"}`),
-			"token endpoint returned token_type mac, tok only handles Bearer"},
+			"token endpoint returned token_type mac, tok only handles Bearer", sentenceOther},
 		{"no access token", jsonReply(200, `{"token_type":"Bearer","refresh_token":"`+canary+`"}`),
-			"token endpoint returned no access_token"},
+			"token endpoint returned no access_token", sentenceOther},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newProvider(t, tt.reply)
 			b := startBrowser(t, p, nil)
-			resp, body := b.do("GET", b.callbackURL(url.Values{"code": {"c"}}), "")
-			if resp.StatusCode != 400 || !strings.Contains(body, "Login failed") {
-				t.Errorf("page: %d %q", resp.StatusCode, body)
-			}
+			b.fail(url.Values{"code": {"c"}}, tt.sentence)
 			_, err := b.wait()
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // outcome ends the wait for the redirect: a code to exchange or an error.
@@ -26,6 +28,11 @@ type callback struct {
 	state, issuer string
 	requireIss    bool
 	host          string
+	target        string    // shown on the pages: tok's name for the login
+	stderr        io.Writer // refused callbacks are noted here
+
+	notesMu sync.Mutex
+	notes   int // refused callbacks so far
 
 	once   sync.Once
 	result chan outcome // the first redirect that ends the flow
@@ -39,7 +46,7 @@ type callback struct {
 }
 
 func newCallback(state, issuer string, requireIss bool, host string) *callback {
-	return &callback{state: state, issuer: issuer, requireIss: requireIss, host: host,
+	return &callback{state: state, issuer: issuer, requireIss: requireIss, host: host, stderr: io.Discard,
 		result: make(chan outcome, 1), finished: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -58,21 +65,17 @@ func (c *callback) judge(q url.Values) (o outcome, refusal error) {
 	// authorization server (mix-up attack), so the whole login is refused.
 	if iss, ok := q["iss"]; ok {
 		if c.issuer != "" && (len(iss) != 1 || iss[0] != c.issuer) {
-			o.err = fmt.Errorf("the login redirect names issuer %q, not %q: refused as a possible mix-up attack (RFC 9207)",
-				clean(q.Get("iss"), 100), c.issuer)
+			o.err = fmt.Errorf("the login redirect names issuer %q, not %q: refused as a %w (RFC 9207)",
+				wire.Clean(q.Get("iss"), 100), c.issuer, errMixUp)
 			return o, nil
 		}
 	} else if c.requireIss {
-		o.err = errors.New("the login redirect has no iss parameter although the provider promises one: refused as a possible mix-up attack (RFC 9207)")
+		o.err = fmt.Errorf("the login redirect has no iss parameter although the provider promises one: refused as a %w (RFC 9207)", errMixUp)
 		return o, nil
 	}
 	// RFC 6749 §4.1.2.1: the provider's error response.
 	if code := q.Get("error"); code != "" {
-		msg := "provider refused the login: " + clean(code, 64)
-		if d := clean(q.Get("error_description"), maxDescription); d != "" {
-			msg += " (" + d + ")"
-		}
-		o.err = errors.New(msg)
+		o.err = &AuthorizationError{Code: wire.Clean(code, 64), Description: wire.Clean(q.Get("error_description"), maxDescription)}
 		return o, nil
 	}
 	if o.code = q.Get("code"); o.code == "" {

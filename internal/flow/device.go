@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 const (
@@ -62,7 +64,7 @@ func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
 	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
 		return nil, errors.New("device authorization endpoint returned no device_code, user_code or verification_uri")
 	}
-	uri, code, complete := clean(da.VerificationURI, 500), clean(da.UserCode, 64), clean(da.VerificationURIComplete, 500)
+	uri, code, complete := wire.Clean(da.VerificationURI, 500), wire.Clean(da.UserCode, 64), wire.Clean(da.VerificationURIComplete, 500)
 	w := r.stderr()
 	if r.Terminal.On {
 		open := complete

@@ -8,11 +8,12 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // pollOnce sends one device access token request (RFC 8628 §3.4) and reads
@@ -24,32 +25,25 @@ func pollOnce(ctx context.Context, r *Request, deviceCode string) (*oauth2.Token
 	v := url.Values{
 		"grant_type":  {"urn:ietf:params:oauth:grant-type:device_code"},
 		"device_code": {deviceCode},
-		"client_id":   {c.ClientID},
 	}
 	for k, p := range r.TokenParams {
 		v.Set(k, p)
 	}
-	// RFC 6749 §2.3.1: a confidential client authenticates; Basic is the
-	// method every server must support.
-	basic := c.ClientSecret != "" && c.Endpoint.AuthStyle != oauth2.AuthStyleInParams
-	if c.ClientSecret != "" && !basic {
-		v.Set("client_secret", c.ClientSecret)
-	}
+	h := http.Header{}
+	r.client().Authenticate(v, h)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint.TokenURL, strings.NewReader(v.Encode()))
 	if err != nil {
 		return nil, err
 	}
+	req.Header = h
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	if basic {
-		req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
-	}
 	resp, err := r.httpClient().Do(req)
 	if err != nil {
 		return nil, &transportError{err}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, wire.MaxDocument+1))
 	if err != nil {
 		return nil, &transportError{err}
 	}
@@ -91,21 +85,9 @@ func parseTokenResponse(resp *http.Response, body []byte) (*oauth2.Token, error)
 	if tok.AccessToken == "" {
 		return nil, errors.New("oauth2: server response missing access_token")
 	}
-	if secs := expiresIn(fields["expires_in"]); secs > 0 {
+	if secs, _ := wire.ExpiresIn(fields["expires_in"]); secs > 0 {
 		tok.ExpiresIn = secs
 		tok.Expiry = time.Now().Add(time.Duration(secs) * time.Second)
 	}
 	return tok.WithExtra(fields), nil
-}
-
-// expiresIn reads expires_in as a number or, as some servers send it, a string.
-func expiresIn(v any) int64 {
-	switch n := v.(type) {
-	case float64:
-		return int64(n)
-	case string:
-		i, _ := strconv.ParseInt(n, 10, 64)
-		return i
-	}
-	return 0
 }

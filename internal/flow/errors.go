@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // maxDescription bounds how much of a provider's error_description reaches
@@ -73,12 +74,12 @@ func endpointError(endpoint string, err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		e := &EndpointError{Endpoint: endpoint, err: re,
-			Code:        clean(re.ErrorCode, 64),
-			Description: clean(re.ErrorDescription, maxDescription)}
+			Code:        wire.Clean(re.ErrorCode, 64),
+			Description: wire.Clean(re.ErrorDescription, maxDescription)}
 		if re.Response != nil {
 			e.Status = re.Response.StatusCode
 			e.ContentType, _, _ = mime.ParseMediaType(re.Response.Header.Get("Content-Type"))
-			e.ContentType = clean(e.ContentType, 64)
+			e.ContentType = wire.Clean(e.ContentType, 64)
 		}
 		return e
 	}
@@ -105,7 +106,7 @@ func CheckBearer(t *oauth2.Token) error {
 		return errNoAccessToken("token endpoint")
 	}
 	if t.TokenType != "" && !strings.EqualFold(t.TokenType, "bearer") {
-		return fmt.Errorf("token endpoint returned token_type %s, tok only handles Bearer", clean(t.TokenType, 40))
+		return fmt.Errorf("token endpoint returned token_type %s, tok only handles Bearer", wire.Clean(t.TokenType, 40))
 	}
 	if negativeExpiresIn(t) {
 		return errors.New("token endpoint returned a negative expires_in")
@@ -140,14 +141,6 @@ func negativeExpiresIn(t *oauth2.Token) bool {
 	if t.ExpiresIn < 0 {
 		return true
 	}
-	switch v := t.Extra("expires_in").(type) {
-	case float64:
-		return v < 0
-	case int64: // x/oauth2 reads form-encoded numbers so
-		return v < 0
-	case string:
-		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		return err == nil && n < 0
-	}
-	return false
+	secs, _ := wire.ExpiresIn(t.Extra("expires_in"))
+	return secs < 0
 }

@@ -10,9 +10,10 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // Request is everything a consent flow needs. The zero values of the
@@ -31,6 +32,7 @@ type Request struct {
 	Stderr       io.Writer              // all human output
 	HTTPClient   *http.Client           // token endpoint calls
 	Terminal     Terminal               // Stderr as a person sees it; zero = not a terminal
+	Target       string                 // what the login is for, shown on the browser's pages ("" = not named)
 
 	// Test seams: a clock and a context-aware sleep for the device flow,
 	// and how often its countdown is redrawn.
@@ -92,6 +94,16 @@ func (r *Request) httpContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, r.HTTPClient)
 }
 
+// client is how r's client authenticates, as r.OAuth says (its
+// AuthStyle is fixed by the caller, never auto-detected).
+func (r *Request) client() wire.Client {
+	method := wire.AuthBasic
+	if r.OAuth.Endpoint.AuthStyle == oauth2.AuthStyleInParams {
+		method = wire.AuthPost
+	}
+	return wire.Client{ID: r.OAuth.ClientID, Secret: r.OAuth.ClientSecret, Method: method}
+}
+
 func (r *Request) httpClient() *http.Client {
 	if r.HTTPClient == nil {
 		return http.DefaultClient
@@ -119,24 +131,4 @@ func paramOptions(kind string, params map[string]string, reserved []string) ([]o
 		opts = append(opts, oauth2.SetAuthURLParam(k, v))
 	}
 	return opts, nil
-}
-
-// clean makes a string from the network safe to print on one line: control
-// characters (terminal escapes, newlines) are dropped and it is cut to max
-// runes.
-func clean(s string, max int) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
-			continue
-		}
-		if n == max {
-			b.WriteString("...")
-			break
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
 }

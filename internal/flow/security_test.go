@@ -51,8 +51,10 @@ func TestListenerBindsLoopbackOnly(t *testing.T) {
 // No page the listener serves carries anything from the request: every body
 // is one of the fixed pages, whatever the path, query, method or Host.
 func TestListenerNeverReflects(t *testing.T) {
-	fixed := map[string]bool{pageSuccess: true, pageFailed: true, pageRefused: true,
-		pageOver: true, pageBadRequest: true, pageNotFound: true}
+	fixed := map[string]bool{}
+	for _, p := range []page{successPage(testTarget), pageRefused, pageOver, pageBadRequest, pageNotFound} {
+		fixed[string(p.render())] = true
+	}
 	evil := url.Values{
 		"code": {canary}, "error_description": {"<script>" + canary + "</script>"},
 		canary: {canary}, "iss": {testIssuer},
@@ -86,7 +88,7 @@ func TestListenerNeverReflects(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/done" || body != "<a href=\"/done\">See Other</a>.\n\n" {
 		t.Errorf("callback: %d Location %q body %q", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
-	if _, body := b.do("GET", base+"/done", ""); body != pageSuccess {
+	if _, body := b.do("GET", base+"/done", ""); body != string(successPage(testTarget).render()) {
 		t.Errorf("done page %q", body)
 	}
 	if _, err := b.wait(); err != nil {
@@ -122,7 +124,7 @@ func TestListenerRefusesReplay(t *testing.T) {
 	}()
 	waitFor(t, "the exchange", func() bool { return exchanges.Load() == 1 })
 	resp, body := b.do("GET", cb, "")
-	if resp.StatusCode != http.StatusBadRequest || body != pageOver {
+	if resp.StatusCode != http.StatusBadRequest || body != string(pageOver.render()) {
 		t.Errorf("replay: %d %q", resp.StatusCode, body)
 	}
 	close(release)
@@ -137,7 +139,8 @@ func TestListenerRefusesReplay(t *testing.T) {
 	}
 }
 
-// The listener goes away as soon as the flow ends, however it ends.
+// The listener goes away as soon as the flow ends and the browser has the
+// page that says so, however it ends.
 func TestListenerClosesAfterFailure(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -152,6 +155,7 @@ func TestListenerClosesAfterFailure(t *testing.T) {
 			p := newProvider(t, tt.reply)
 			b := startBrowser(t, p, nil)
 			b.do("GET", b.callbackURL(tt.query), "")
+			b.do("GET", b.donePage(), "")
 			if _, err := b.wait(); err == nil {
 				t.Fatal("flow succeeded")
 			}

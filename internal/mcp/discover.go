@@ -8,15 +8,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/tok-cli/tok/internal/provider"
+	"github.com/tok-cli/tok/internal/wire"
 )
-
-// maxDocument bounds what tok reads from a metadata endpoint.
-const maxDocument = 1 << 20
 
 // ResourceMetadata is the part of an RFC 9728 §2 protected resource
 // metadata document that tok uses.
@@ -111,9 +108,9 @@ func probe(ctx context.Context, hc *http.Client, serverURL string) (*Challenge, 
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach MCP server %s: %w", redact(serverURL), unwrapURLError(err))
+		return nil, fmt.Errorf("cannot reach MCP server %s: %w", wire.Redact(serverURL), wire.ScrubURLError(err))
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, wire.MaxDrain))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
 		return nil, nil
@@ -142,7 +139,7 @@ func (d *Discovery) fetchPRM(ctx context.Context, hc *http.Client, urls []string
 			return fmt.Errorf("protected resource metadata at %s is malformed JSON", u)
 		}
 		if !resourceAccepted(prm.Resource, d.ServerURL, u) {
-			return fmt.Errorf("protected resource metadata at %s is for resource %q, not %s: refusing it (RFC 9728 §3.3)", u, clip(prm.Resource), d.ServerURL)
+			return fmt.Errorf("protected resource metadata at %s is for resource %q, not %s: refusing it (RFC 9728 §3.3)", u, wire.Clean(prm.Resource, 100), d.ServerURL)
 		}
 		if len(prm.AuthorizationServers) == 0 {
 			return fmt.Errorf("protected resource metadata at %s names no authorization_servers", u)
@@ -162,7 +159,7 @@ func getJSON(ctx context.Context, hc *http.Client, u string) ([]byte, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("fetching %s: %w", redact(u), unwrapURLError(err))
+		return nil, fmt.Errorf("fetching %s: %w", wire.Redact(u), wire.ScrubURLError(err))
 	}
 	if mt, _, _ := mime.ParseMediaType(ctype); mt == "text/html" {
 		return nil, provider.ErrNoDocument
@@ -190,31 +187,4 @@ func (d *Discovery) Scopes() []string {
 		out = append(out, "offline_access")
 	}
 	return out
-}
-
-// unwrapURLError drops the URL from a *url.Error; the caller names it.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
-// redact drops a URL's query, which may carry anything.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "the URL"
-	}
-	u.RawQuery, u.Fragment = "", ""
-	return u.Redacted()
-}
-
-// clip shortens a value from the network for a one-line message.
-func clip(s string) string {
-	if len(s) > 100 {
-		return s[:100] + "..."
-	}
-	return s
 }

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/provider"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // Token endpoint authentication methods (RFC 7591 §2).
 const (
-	AuthNone  = "none"
-	AuthBasic = "client_secret_basic"
-	AuthPost  = "client_secret_post"
+	AuthNone  = wire.AuthNone
+	AuthBasic = wire.AuthBasic
+	AuthPost  = wire.AuthPost
 )
 
 // Registration is a client registered with an authorization server
@@ -94,10 +95,10 @@ func Register(ctx context.Context, hc *http.Client, md *provider.Metadata, redir
 	req.Header.Set("Accept", "application/json")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("registering a client with %s: %w", md.Issuer, unwrapURLError(err))
+		return nil, fmt.Errorf("registering a client with %s: %w", md.Issuer, wire.ScrubURLError(err))
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, wire.MaxDocument))
 	if err != nil {
 		return nil, fmt.Errorf("registering a client with %s: %w", md.Issuer, err)
 	}
@@ -106,9 +107,9 @@ func Register(ctx context.Context, hc *http.Client, md *provider.Metadata, redir
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
 		// RFC 7591 §3.2.2: error and error_description.
 		if jerr == nil && rr.Error != "" {
-			msg := fmt.Sprintf("registration endpoint of %s refused tok: %s", md.Issuer, clean(rr.Error))
+			msg := fmt.Sprintf("registration endpoint of %s refused tok: %s", md.Issuer, wire.Clean(rr.Error, 64))
 			if rr.Description != "" {
-				msg += " (" + clean(rr.Description) + ")"
+				msg += " (" + wire.Clean(rr.Description, 200) + ")"
 			}
 			return nil, fmt.Errorf("%s", msg)
 		}
@@ -136,15 +137,4 @@ func Register(ctx context.Context, hc *http.Client, md *provider.Metadata, redir
 // secret, if it has one, has not expired.
 func (r *Registration) Usable(now time.Time) bool {
 	return r.SecretExpiresAt == 0 || now.Unix() < r.SecretExpiresAt
-}
-
-// clean keeps printable ASCII of a server-supplied string, shortened.
-func clean(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s) && len(b) < 200; i++ {
-		if s[i] >= 0x20 && s[i] < 0x7f {
-			b = append(b, s[i])
-		}
-	}
-	return string(b)
 }

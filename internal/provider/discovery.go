@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // Metadata is the part of an authorization server metadata document
@@ -23,6 +25,7 @@ type Metadata struct {
 	DeviceAuthURL                     string   `json:"device_authorization_endpoint"`
 	RevocationURL                     string   `json:"revocation_endpoint"`
 	RegistrationURL                   string   `json:"registration_endpoint"`
+	UserinfoURL                       string   `json:"userinfo_endpoint"`
 	ScopesSupported                   []string `json:"scopes_supported"`
 	CodeChallengeMethods              []string `json:"code_challenge_methods_supported"`
 	GrantTypes                        []string `json:"grant_types_supported"`
@@ -30,9 +33,6 @@ type Metadata struct {
 	IssParameterSupported             bool     `json:"authorization_response_iss_parameter_supported"`
 	ClientIDMetadataDocumentSupported bool     `json:"client_id_metadata_document_supported"`
 }
-
-// maxDocument bounds what tok reads from a metadata endpoint.
-const maxDocument = 1 << 20
 
 // MetadataURLs lists where the metadata of issuer may be, in the order
 // tok asks: OpenID configuration appended to the issuer, then RFC 8414 §3
@@ -119,14 +119,14 @@ func GetDocument(ctx context.Context, hc *http.Client, u string) (body []byte, c
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		io.Copy(io.Discard, io.LimitReader(resp.Body, wire.MaxDrain))
 		return nil, "", fmt.Errorf("%w at %s (HTTP %d)", ErrNoDocument, u, resp.StatusCode)
 	}
-	body, err = io.ReadAll(io.LimitReader(resp.Body, maxDocument+1))
+	body, err = io.ReadAll(io.LimitReader(resp.Body, wire.MaxDocument+1))
 	if err != nil {
 		return nil, "", err
 	}
-	if len(body) > maxDocument {
+	if len(body) > wire.MaxDocument {
 		return nil, "", errors.New("document larger than 1 MiB")
 	}
 	return body, resp.Header.Get("Content-Type"), nil
@@ -184,14 +184,4 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// scrubURLError drops the URL from a *url.Error: a URL may carry query
-// parameters the user did not mean to print.
-func scrubURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -140,5 +141,24 @@ func TestSecureURL(t *testing.T) {
 		if err := SecureURL(u); (err == nil) != ok {
 			t.Errorf("SecureURL(%q) = %v", u, err)
 		}
+	}
+}
+
+// The discovery cache is written as the store's files are: 0600, whole,
+// no temporary file left behind.
+func TestDiscoveryCacheWrittenAtomically(t *testing.T) {
+	dir := t.TempDir()
+	d := &Discoverer{CacheDir: dir, Now: time.Now}
+	path := d.cachePath("https://issuer.example")
+	d.writeCache(path, &Metadata{Issuer: "https://issuer.example", TokenURL: "https://issuer.example/token"})
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("cache file: %v %v, want mode 0600", fi, err)
+	}
+	if des, _ := os.ReadDir(dir); len(des) != 1 {
+		t.Errorf("cache dir holds %d files, want 1", len(des))
+	}
+	if md := d.readCache(path); md == nil || md.TokenURL != "https://issuer.example/token" {
+		t.Errorf("read back %+v", md)
 	}
 }

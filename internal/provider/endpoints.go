@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tok-cli/tok/internal/atomicfile"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
@@ -34,7 +35,7 @@ type cached struct {
 func (d *Discoverer) Endpoints(ctx context.Context, p *Provider) (*Metadata, error) {
 	md := &Metadata{
 		Issuer: p.Issuer, AuthURL: p.AuthURL, TokenURL: p.TokenURL,
-		DeviceAuthURL: p.DeviceAuthURL, RevocationURL: p.RevocationURL,
+		DeviceAuthURL: p.DeviceAuthURL, RevocationURL: p.RevocationURL, UserinfoURL: p.UserinfoURL,
 	}
 	if err := p.checkCleartext(); err != nil {
 		return nil, err
@@ -56,6 +57,7 @@ func (d *Discoverer) Endpoints(ctx context.Context, p *Provider) (*Metadata, err
 	}{
 		{&out.AuthURL, p.AuthURL}, {&out.TokenURL, p.TokenURL},
 		{&out.DeviceAuthURL, p.DeviceAuthURL}, {&out.RevocationURL, p.RevocationURL},
+		{&out.UserinfoURL, p.UserinfoURL},
 	} {
 		if f.v != "" {
 			*f.dst = f.v
@@ -122,15 +124,7 @@ func (d *Discoverer) writeCache(path string, md *Metadata) {
 	if os.MkdirAll(filepath.Dir(path), 0o700) != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".discovery-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
-		os.Remove(tmp.Name())
-	}
+	atomicfile.Write(filepath.Dir(path), filepath.Base(path), b)
 }
 
 // checkCleartext refuses configured URLs that would send codes, tokens or
@@ -143,7 +137,7 @@ func (p *Provider) checkCleartext() error {
 				WithHint("use the https issuer; plain http is only for 127.0.0.1 and localhost")
 		}
 	}
-	for _, u := range []string{p.AuthURL, p.TokenURL, p.DeviceAuthURL, p.RevocationURL} {
+	for _, u := range []string{p.AuthURL, p.TokenURL, p.DeviceAuthURL, p.RevocationURL, p.UserinfoURL} {
 		if u == "" {
 			continue
 		}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/tok-cli/tok/internal/atomicfile"
 )
 
 // MCPServer is what tok remembers about an MCP server it logged in to,
@@ -99,20 +100,8 @@ func SaveMCPServer(stateDir string, s *MCPServer) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".mcp-*")
-	if err != nil {
+	if err := atomicfile.Write(dir, s.Name+".json", append(b, '\n')); err != nil {
 		return fmt.Errorf("cannot write to %s: %w", dir, err)
-	}
-	_, werr := tmp.Write(append(b, '\n'))
-	serr := tmp.Sync()
-	cerr := tmp.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cannot write to %s: %w", dir, err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, s.Name+".json")); err != nil {
-		os.Remove(tmp.Name())
-		return err
 	}
 	return nil
 }
@@ -145,16 +134,10 @@ func MCPName(serverURL string) string {
 	return name
 }
 
+// validMCPName is a provider name that can name a file in the state dir:
+// ValidName, and not hidden (nor "." or "..").
 func validMCPName(name string) bool {
-	if name == "" || len(name) > 128 || strings.HasPrefix(name, ".") {
-		return false
-	}
-	for _, r := range name {
-		if !(r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
-			return false
-		}
-	}
-	return true
+	return ValidName(name) && !strings.HasPrefix(name, ".")
 }
 
 // mergeMCP applies what was remembered about an MCP server to p. The

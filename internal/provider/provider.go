@@ -117,6 +117,11 @@ func (p *Provider) validate() error {
 	if p.Issuer == "" && p.TokenURL == "" && p.MCP == "" {
 		return tokerr.New(tokerr.Usage, "provider %s has no endpoints: set issuer, or auth_url and token_url", p.Name)
 	}
+	switch p.KubeToken {
+	case "", config.KubeAccessToken, config.KubeIDToken:
+	default:
+		return tokerr.New(tokerr.Usage, "provider %s: unknown kube_token %q (want access_token or id_token)", p.Name, p.KubeToken)
+	}
 	if p.RedirectPort < 0 || p.RedirectPort > 65535 {
 		return tokerr.New(tokerr.Usage, "provider %s: redirect_port %d is not a port", p.Name, p.RedirectPort)
 	}
@@ -127,7 +132,7 @@ func (p *Provider) expandTenant() {
 	if p.Tenant == "" {
 		return
 	}
-	for _, u := range []*string{&p.AuthURL, &p.TokenURL, &p.DeviceAuthURL, &p.RevocationURL, &p.Issuer} {
+	for _, u := range []*string{&p.AuthURL, &p.TokenURL, &p.DeviceAuthURL, &p.RevocationURL, &p.Issuer, &p.UserinfoURL} {
 		*u = strings.ReplaceAll(*u, "{tenant}", p.Tenant)
 	}
 }
@@ -147,7 +152,8 @@ func merge(dst *config.Provider, src config.Provider) {
 		{&dst.DeviceAuthURL, &src.DeviceAuthURL}, {&dst.RevocationURL, &src.RevocationURL},
 		{&dst.ClientID, &src.ClientID}, {&dst.ClientSecret, &src.ClientSecret}, {&dst.Flow, &src.Flow},
 		{&dst.Tenant, &src.Tenant}, {&dst.MCP, &src.MCP}, {&dst.Resource, &src.Resource},
-		{&dst.TokenAuthMethod, &src.TokenAuthMethod},
+		{&dst.TokenAuthMethod, &src.TokenAuthMethod}, {&dst.UserinfoURL, &src.UserinfoURL},
+		{&dst.GitUsername, &src.GitUsername}, {&dst.KubeToken, &src.KubeToken},
 	} {
 		if *f.s != "" {
 			*f.d = *f.s
@@ -158,6 +164,9 @@ func merge(dst *config.Provider, src config.Provider) {
 	}
 	if src.Env != nil {
 		dst.Env = slices.Clone(src.Env)
+	}
+	if src.Hosts != nil {
+		dst.Hosts = slices.Clone(src.Hosts)
 	}
 	if src.RedirectPort != 0 {
 		dst.RedirectPort = src.RedirectPort
@@ -180,6 +189,7 @@ func mergeEnv(dst *config.Provider, name string, env Lookup) bool {
 		"ISSUER": &src.Issuer, "AUTH_URL": &src.AuthURL, "TOKEN_URL": &src.TokenURL,
 		"DEVICE_AUTH_URL": &src.DeviceAuthURL, "REVOCATION_URL": &src.RevocationURL,
 		"CLIENT_ID": &src.ClientID, "CLIENT_SECRET": &src.ClientSecret, "FLOW": &src.Flow,
+		"USERINFO_URL": &src.UserinfoURL,
 	} {
 		if v, ok := env(prefix + key); ok && v != "" {
 			*field = v
@@ -197,6 +207,7 @@ func mergeEnv(dst *config.Provider, name string, env Lookup) bool {
 func clone(p config.Provider) config.Provider {
 	p.Scopes = slices.Clone(p.Scopes)
 	p.Env = slices.Clone(p.Env)
+	p.Hosts = slices.Clone(p.Hosts)
 	if p.AuthParams != nil {
 		m := make(map[string]string, len(p.AuthParams))
 		for k, v := range p.AuthParams {
@@ -229,4 +240,20 @@ func EnvNames(environ []string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// ValidName reports whether s can be a provider or account name: 1 to 128
+// letters, digits, '.', '_' and '-'. Names become parts of store keys and
+// (escaped or hashed) file names, so they hold no separator.
+func ValidName(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for _, r := range s {
+		ok := r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

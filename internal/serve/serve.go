@@ -7,7 +7,8 @@
 //	Authorization: Bearer SECRET
 //
 // TARGET is path-escaped (an MCP server URL becomes one segment). Only the
-// targets the server was started with are served.
+// targets the server was started with are served; two ways of writing one
+// target are one (target.Canonical).
 package serve
 
 import (
@@ -27,7 +28,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/target"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
@@ -69,7 +70,7 @@ func Start(targets []string, fetch Fetch, log io.Writer) (*Server, error) {
 		done: make(chan struct{}),
 	}
 	for _, t := range targets {
-		c := Canonical(t)
+		c := target.Canonical(t)
 		if _, dup := s.targets[c]; !dup {
 			s.targets[c] = t
 			s.locks[c] = &sync.Mutex{}
@@ -104,21 +105,6 @@ func (s *Server) Close() {
 	<-s.done
 }
 
-// Canonical is the form in which two ways of writing one target compare
-// equal: PROVIDER and PROVIDER:default, a URL with and without its final
-// slash.
-func Canonical(target string) string {
-	t, err := token.ParseTarget(target)
-	switch {
-	case err != nil:
-		return target
-	case t.URL != "":
-		return strings.TrimSuffix(t.URL, "/")
-	default:
-		return t.Key()
-	}
-}
-
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if !s.authorized(r) {
@@ -143,12 +129,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET")
 		return
 	}
-	target, err := url.PathUnescape(escaped)
+	asked, err := url.PathUnescape(escaped)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_target", "the target is not path-escaped")
 		return
 	}
-	c := Canonical(target)
+	c := target.Canonical(asked)
 	arg, ok := s.targets[c]
 	if !ok {
 		s.refuse("a request for a target tok exec was not given", c)
@@ -194,12 +180,12 @@ func (s *Server) authorized(r *http.Request) bool {
 
 // refuse logs a refused request once per kind, so that a misbehaving
 // client cannot flood the child's terminal.
-func (s *Server) refuse(what, target string) {
+func (s *Server) refuse(what, asked string) {
 	if _, seen := s.logOnce.LoadOrStore(what, true); seen {
 		return
 	}
-	if target != "" {
-		what += " (" + printable(target) + ")"
+	if asked != "" {
+		what += " (" + printable(asked) + ")"
 	}
 	fmt.Fprintf(s.log, "tok: token endpoint refused %s\n", what)
 }

@@ -22,6 +22,7 @@ type Entry struct {
 	Refreshable bool      `json:"refreshable"`
 	ObtainedAt  time.Time `json:"obtained_at,omitzero"`
 	Issuer      string    `json:"issuer,omitempty"`
+	Identity    *Identity `json:"identity,omitempty"`
 	// Store is the backend holding the secrets: "keyring" or "file".
 	Store string `json:"store"`
 }

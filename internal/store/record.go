@@ -26,7 +26,23 @@ type Record struct {
 	// to the wrong server.
 	Issuer   string `json:"issuer,omitempty"`
 	ClientID string `json:"client_id,omitempty"`
+	// Identity is who logged in, recorded at login and kept across
+	// refreshes; nil when the provider did not say.
+	Identity *Identity `json:"identity,omitempty"`
 }
+
+// Identity is who a login belongs to, as the provider named them (OpenID
+// Connect Core §5.1 claims; GitHub's login as Username). Any field may be
+// empty. It is not a secret: the index and `status` carry it.
+type Identity struct {
+	Sub      string `json:"sub"`
+	Email    string `json:"email"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+}
+
+// IsZero reports whether nothing is known.
+func (id Identity) IsZero() bool { return id == Identity{} }
 
 // Marshal encodes r as the current record version.
 func (r *Record) Marshal() ([]byte, error) {

@@ -71,6 +71,9 @@ func (s *Store) Save(ctx context.Context, provider, account string, r *Record) e
 	if err != nil {
 		return err
 	}
+	if ib, ok := s.backend.(indexedBackend); ok {
+		return ib.SetWithEntry(ctx, TokenKey(provider, account), b, entryOf(provider, account, r, s.backend.Name()))
+	}
 	if err := s.backend.Set(ctx, TokenKey(provider, account), b); err != nil {
 		return err
 	}
@@ -83,12 +86,24 @@ func (s *Store) Save(ctx context.Context, provider, account string, r *Record) e
 func entryOf(provider, account string, r *Record, store string) Entry {
 	return Entry{
 		Provider: provider, Account: account, Scopes: r.Scopes, Expiry: r.Expiry,
-		Refreshable: r.Refreshable(), ObtainedAt: r.ObtainedAt, Issuer: r.Issuer, Store: store,
+		Refreshable: r.Refreshable(), ObtainedAt: r.ObtainedAt, Issuer: r.Issuer, Identity: r.Identity, Store: store,
 	}
+}
+
+// indexedBackend is a backend that keeps the index of logins itself, next
+// to the records, written in one step with each record (etcd: one
+// transaction), instead of the state dir's Index.
+type indexedBackend interface {
+	SetWithEntry(ctx context.Context, key string, value []byte, e Entry) error
+	DeleteWithEntry(ctx context.Context, key, provider, account string) error
+	Entries(ctx context.Context) ([]Entry, error)
 }
 
 // Remove forgets a login: record, then index entry. Absent is not an error.
 func (s *Store) Remove(ctx context.Context, provider, account string) error {
+	if ib, ok := s.backend.(indexedBackend); ok {
+		return ib.DeleteWithEntry(ctx, TokenKey(provider, account), provider, account)
+	}
 	if err := s.RemoveRaw(ctx, TokenKey(provider, account)); err != nil {
 		return err
 	}
@@ -100,6 +115,9 @@ func (s *Store) Remove(ctx context.Context, provider, account string) error {
 
 // List returns the indexed logins, sorted by provider then account.
 func (s *Store) List() ([]Entry, error) {
+	if ib, ok := s.backend.(indexedBackend); ok {
+		return ib.Entries(context.Background())
+	}
 	if s.index == nil {
 		return nil, nil
 	}

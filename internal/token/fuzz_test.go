@@ -40,7 +40,7 @@ func FuzzRefreshResponse(f *testing.F) {
 	fx.p.Name, fx.p.ClientID, fx.p.TokenURL, fx.p.AuthURL, fx.p.Flow = "dex", "tok-public", "https://idp.example/token", "https://idp.example/auth", config.FlowBrowser
 	var answer func() *http.Response
 	hc := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) { return answer(), nil })}
-	fx.m = &Manager{Store: fx.st, Locks: &Locker{Dir: f.TempDir()}, HTTP: hc,
+	fx.m = &Manager{Store: fx.st, Locks: &FileLocker{Dir: f.TempDir()}, HTTP: hc,
 		Discover: &provider.Discoverer{HTTP: hc, Now: time.Now}, Now: func() time.Time { return fx.now }}
 	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
 		if status < 100 || status > 999 {
@@ -81,36 +81,6 @@ func FuzzRefreshResponse(f *testing.F) {
 			if s == "" || strings.ContainsAny(s, " \t\n") {
 				t.Fatalf("scope %q", s)
 			}
-		}
-	})
-}
-
-// FuzzParseTarget reads targets as written on the command line.
-func FuzzParseTarget(f *testing.F) {
-	for _, s := range []string{"dex", "dex:work", "dex:", ":a", "https://mcp.example.com/mcp", "a:b:c", "../x", "dex:default"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		tg, err := ParseTarget(s)
-		if err != nil {
-			if tokerr.ExitCode(err) != int(tokerr.Usage) {
-				t.Fatalf("exit %d", tokerr.ExitCode(err))
-			}
-			return
-		}
-		if tg.URL != "" {
-			return
-		}
-		// Names become parts of keyring keys and (escaped or hashed) file
-		// names: no separators. "." and ".." are fine for that reason.
-		for _, n := range []string{tg.Provider, tg.Account} {
-			if n == "" || strings.ContainsAny(n, "/\\:\x00") {
-				t.Fatalf("name %q from %q", n, s)
-			}
-		}
-		again, err := ParseTarget(tg.String())
-		if err != nil || again != tg {
-			t.Fatalf("%q -> %+v -> %q -> %+v, %v", s, tg, tg.String(), again, err)
 		}
 	})
 }

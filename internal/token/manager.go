@@ -9,25 +9,52 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/flow"
+	"github.com/tok-cli/tok/internal/mcp"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
-// Manager reads, refreshes and writes logins.
+// Manager reads, refreshes and writes logins. It is the only writer of
+// logins: login, import (and its restore), logout, refresh, and the MCP
+// registration a refused refresh invalidates all go through it, each under
+// the target's lock, so a refresh running at the same moment in another
+// process can never write an older token pair over a newer one.
 type Manager struct {
-	Store    *store.Store
-	Locks    *Locker
+	Store    Store
+	Locks    Locker
 	Discover *provider.Discoverer
 	HTTP     *http.Client
 	Now      func() time.Time
+	// StateDir holds what tok remembers of MCP servers
+	// (provider.SaveMCPServer).
+	StateDir string
+	// Audit records each token the provider issues (README "Audit
+	// log"); nil records nothing.
+	Audit *audit.Log
 	// BeforeRequest, when set, completes the provider just before tok
 	// talks to its token endpoint (an MCP registration's client secret
 	// lives in the store): the fast path of a fresh token never pays
 	// for it.
 	BeforeRequest func(context.Context, *provider.Provider) error
+	// Note and Warn, when set, tell the user something in passing: one
+	// line, without the "tok: " or "tok: warning: " the caller adds.
+	Note, Warn func(msg string)
+}
+
+// Store is what the Manager needs of the token store; *store.Store is
+// one. The raw methods keep MCP client registrations (mcp.SecretStore).
+type Store interface {
+	Load(ctx context.Context, provider, account string) (*store.Record, error)
+	Save(ctx context.Context, provider, account string, r *store.Record) error
+	Remove(ctx context.Context, provider, account string) error
+	// CheckWritable fails when a Save for the login would fail.
+	CheckWritable(ctx context.Context, provider, account string) error
+	List() ([]store.Entry, error)
+	mcp.SecretStore
 }
 
 // Fresh returns t's token with at least minTTL left, refreshing it first
@@ -54,12 +81,17 @@ func (m *Manager) Refresh(ctx context.Context, t Target, p *provider.Provider) (
 // the caller read before taking the lock (nil if nothing); minTTL < 0
 // forces a refresh.
 func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration, seen *store.Record) (*store.Record, error) {
-	force := minTTL < 0
 	unlock, err := m.Locks.Lock(ctx, t.Key())
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	return m.refreshHeld(ctx, t, p, minTTL, seen)
+}
+
+// refreshHeld is refresh for a caller that holds t's lock.
+func (m *Manager) refreshHeld(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration, seen *store.Record) (*store.Record, error) {
+	force := minTTL < 0
 	// Read again under the lock: another process may have refreshed
 	// while this one waited.
 	rec, err := m.load(ctx, t)
@@ -111,13 +143,13 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	expired := &oauth2.Token{RefreshToken: rec.RefreshToken, Expiry: time.Unix(1, 0)}
 	tok, err := conf.TokenSource(m.clientContext(ctx, p, md), expired).Token()
 	if err != nil {
-		return m.refreshFailed(ctx, t, rec, err)
+		return m.refreshFailed(ctx, t, p, rec, err)
 	}
 	if err := flow.CheckBearer(tok); err != nil {
 		return nil, err
 	}
 	next := RecordFrom(tok, rec.Scopes, m.Now())
-	next.Issuer, next.ClientID = rec.Issuer, rec.ClientID
+	next.Issuer, next.ClientID, next.Identity = rec.Issuer, rec.ClientID, rec.Identity
 	// RFC 6749 §6: a response without a refresh token leaves the old one
 	// valid; with one, the old one is discarded.
 	if next.RefreshToken == "" {
@@ -126,20 +158,35 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	if next.IDToken == "" {
 		next.IDToken = rec.IDToken
 	}
+	m.issued(t, next)
 	if err := m.Store.Save(ctx, t.Provider, t.Account, next); err != nil {
-		return nil, fmt.Errorf("refreshed %s but could not store the new token: %w", t, err)
+		return m.saveFailed(ctx, t, next, err)
 	}
 	return next, nil
+}
+
+// saveFailed decides what a refreshed pair that could not be stored means.
+// A store that compares before it writes (etcd) refuses when another
+// process stored a newer pair after this one's lock ran out: that pair is
+// the login now, and this process still hands out the token it got.
+func (m *Manager) saveFailed(ctx context.Context, t Target, next *store.Record, err error) (*store.Record, error) {
+	if errors.Is(err, store.ErrChanged) {
+		if _, lerr := m.load(ctx, t); lerr == nil {
+			return next, nil
+		}
+	}
+	return nil, fmt.Errorf("refreshed %s but could not store the new token: %w", t, err)
 }
 
 // refreshFailed decides what a failed refresh means. The store is read
 // again first: a newer token pair written by a process that did not honour
 // our lock (or an older tok) must win over declaring the login lost.
-func (m *Manager) refreshFailed(ctx context.Context, t Target, used *store.Record, err error) (*store.Record, error) {
+func (m *Manager) refreshFailed(ctx context.Context, t Target, p *provider.Provider, used *store.Record, err error) (*store.Record, error) {
 	if now, lerr := m.load(ctx, t); lerr == nil && now.RefreshToken != used.RefreshToken && now.TTL(m.Now()) > 0 {
 		return now, nil
 	}
 	if rejected(err) {
+		m.forgetRejectedClient(ctx, p, err)
 		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", flow.TokenEndpointError(err)))
 	}
 	if ctx.Err() != nil {
@@ -181,6 +228,7 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 	}
 	rec := RecordFrom(tok, p.Scopes, m.Now())
 	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
+	m.issued(t, rec)
 	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
 		return nil, err
 	}
@@ -229,4 +277,12 @@ func (m *Manager) closeAccount(t Target) string {
 		return Target{Provider: t.Provider, Account: a}.String()
 	}
 	return ""
+}
+
+// issued records a token the provider issued for t.
+func (m *Manager) issued(t Target, rec *store.Record) {
+	m.Audit.Write(audit.Entry{
+		Event: audit.EventRefresh, Target: t.String(), Scopes: rec.Scopes,
+		Expiry: rec.Expiry, TokenSHA256: audit.TokenID(rec.AccessToken),
+	})
 }

@@ -2,7 +2,6 @@ package token
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -10,31 +9,28 @@ import (
 
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // OAuthConfig builds the x/oauth2 config for p at md's endpoints.
 func OAuthConfig(p *provider.Provider, md *provider.Metadata, scopes []string) *oauth2.Config {
 	return &oauth2.Config{
 		ClientID:     p.ClientID,
-		ClientSecret: p.ClientSecret,
+		ClientSecret: Client(p).OAuthSecret(),
 		Scopes:       scopes,
 		Endpoint: oauth2.Endpoint{
 			AuthURL:       md.AuthURL,
 			TokenURL:      md.TokenURL,
 			DeviceAuthURL: md.DeviceAuthURL,
-			AuthStyle:     AuthStyle(p),
+			AuthStyle:     Client(p).AuthStyle(),
 		},
 	}
 }
 
-// AuthStyle is fixed rather than auto-detected: auto-detection retries a
-// failed request with the other style, which would send a rotating
-// refresh token twice.
-func AuthStyle(p *provider.Provider) oauth2.AuthStyle {
-	if p.ClientSecret == "" || p.TokenAuthMethod == "client_secret_post" {
-		return oauth2.AuthStyleInParams
-	}
-	return oauth2.AuthStyleInHeader
+// Client is how tok authenticates as p's client at every endpoint:
+// token, device authorization and revocation.
+func Client(p *provider.Provider) wire.Client {
+	return wire.Client{ID: p.ClientID, Secret: p.ClientSecret, Method: p.TokenAuthMethod}
 }
 
 // Resource is the RFC 8707 resource indicator sent for p, "" for none.
@@ -93,18 +89,8 @@ func expiresIn(tok *oauth2.Token) int64 {
 	if tok.ExpiresIn > 0 {
 		return tok.ExpiresIn
 	}
-	switch v := tok.Extra("expires_in").(type) {
-	case float64:
-		if v > 0 && v < 1<<40 {
-			return int64(v)
-		}
-	case string:
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err == nil && n > 0 && n < 1<<40 {
-			return n
-		}
-	}
-	return 0
+	secs, _ := wire.ExpiresIn(tok.Extra("expires_in"))
+	return secs
 }
 
 // resourceParam is the RFC 8707 resource parameter for p's token

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// etcdStore is the fleet's store from the etcd: block (README "A store
+// shared by a fleet"), made once per command.
+func (a *App) etcdStore() (*store.Etcd, error) {
+	if a.etcd != nil {
+		return a.etcd, nil
+	}
+	c := a.cfg.Etcd
+	if len(c.Endpoints) == 0 || c.Prefix == "" {
+		return nil, tokerr.New(tokerr.Usage, "store: etcd needs endpoints and a prefix in the etcd: block of %s", a.configName()).
+			WithHint("see the README, A store shared by a fleet")
+	}
+	if err := a.checkEtcdEndpoints(c.Endpoints); err != nil {
+		return nil, err
+	}
+	conf, err := store.EtcdTLS(c.CAFile, c.CertFile, c.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	seal, err := a.fleetSealer()
+	if err != nil {
+		return nil, err
+	}
+	prefix := c.Prefix
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	e, err := store.NewEtcd(store.EtcdOptions{
+		Endpoints: c.Endpoints, Prefix: prefix, TLS: conf, Seal: seal, Notice: a.Stderr,
+		Username: a.getenv("TOK_ETCD_USERNAME"), Password: a.getenv("TOK_ETCD_PASSWORD"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.etcd = e
+	return e, nil
+}
+
+func (a *App) configName() string {
+	if a.cfg.File != "" {
+		return a.cfg.File
+	}
+	return "the config file"
+}
+
+// fleetSealer seals records to the passphrase every host of the fleet
+// shares: TOK_PASSPHRASE (or passphrase: in the config), else
+// TOK_PASSPHRASE_FILE. None: nil, and the store says what to set when it
+// first needs it; status, which reads only the index, works without.
+func (a *App) fleetSealer() (store.Sealer, error) {
+	p := a.cfg.Passphrase
+	if path := a.getenv("TOK_PASSPHRASE_FILE"); p == "" && path != "" {
+		var err error
+		if p, err = readPassphraseFile(path, a.Stderr); err != nil {
+			return nil, err
+		}
+	}
+	if p == "" {
+		return nil, nil
+	}
+	return store.PassphraseSealer{Passphrase: p}, nil
+}
+
+// checkEtcdEndpoints refuses to send TOK_ETCD_PASSWORD in clear across a
+// network: http:// endpoints are for loopback.
+func (a *App) checkEtcdEndpoints(endpoints []string) error {
+	if a.getenv("TOK_ETCD_PASSWORD") == "" {
+		return nil
+	}
+	for _, ep := range endpoints {
+		u, err := url.Parse(ep)
+		if err != nil || u.Scheme == "https" || u.Scheme == "unixs" {
+			continue
+		}
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() || u.Scheme == "unix" {
+			continue
+		}
+		return tokerr.New(tokerr.Usage, "etcd endpoint %s is not https: TOK_ETCD_PASSWORD would cross the network in clear", ep).
+			WithHint("use https:// endpoints with ca_file")
+	}
+	return nil
+}
+
+// loginEntries is the index status lists: the fleet's, from etcd, with the
+// etcd store; else the state dir's. Neither reads a secret.
+func (a *App) loginEntries(ctx context.Context) ([]store.Entry, error) {
+	if a.Backend == nil && a.cfg.Store == "etcd" {
+		e, err := a.etcdStore()
+		if err != nil {
+			return nil, err
+		}
+		return e.Entries(ctx)
+	}
+	return store.NewIndex(a.cfg.StateDir).List()
+}
