@@ -33,7 +33,8 @@ type tokEnv struct {
 type envOption func(*envSpec)
 
 type envSpec struct {
-	config     string // the config file, $ISSUER replaced
+	op         *testop.Server // shared with other tokEnvs; nil: a new one
+	config     string         // the config file, $ISSUER replaced
 	outsideDir bool   // config at $WORK/etc/config.yaml, named by TOK_CONFIG
 	vars       []string
 	unset      []string
@@ -49,6 +50,12 @@ func withoutEnv(names ...string) envOption {
 	return func(s *envSpec) { s.unset = append(s.unset, names...) }
 }
 
+// withProvider runs tok against op, which other tokEnvs share (hosts of
+// one fleet), instead of a provider of its own.
+func withProvider(op *testop.Server) envOption {
+	return func(s *envSpec) { s.op = op }
+}
+
 // withConfig replaces defaultConfig in $XDG_CONFIG_HOME/tok/config.yaml.
 func withConfig(yaml string) envOption {
 	return func(s *envSpec) { s.config = yaml }
@@ -61,14 +68,22 @@ func withConfigOutsideHome(yaml string) envOption {
 	return func(s *envSpec) { s.config, s.outsideDir = yaml, true }
 }
 
-// newTokEnv starts a provider and builds a tokEnv in a temporary dir.
+// newTokEnv builds a tokEnv in a temporary dir, with a provider of its
+// own unless withProvider gives one.
 func newTokEnv(t *testing.T, opts ...envOption) *tokEnv {
 	t.Helper()
-	srv, err := testop.Start(testop.Options{})
-	if err != nil {
-		t.Fatal(err)
+	var spec envSpec
+	for _, o := range opts {
+		o(&spec)
 	}
-	t.Cleanup(srv.Close)
+	srv := spec.op
+	if srv == nil {
+		var err error
+		if srv, err = testop.Start(testop.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Close)
+	}
 	e, err := buildEnv(t.TempDir(), srv, opts...)
 	if err != nil {
 		t.Fatal(err)
