@@ -21,7 +21,6 @@ import (
 
 func init() {
 	scriptCommands["kubeapi"] = cmdKubeAPI
-	scriptVars = append(scriptVars, "KUBERNETES_EXEC_INFO")
 }
 
 // The scripts that drive kubectl and git skip where they are missing
