@@ -61,6 +61,7 @@ FUZZ := \
 	./internal/mcp:FuzzParseChallenges \
 	./internal/wire:FuzzRetryAfter \
 	./internal/identity:FuzzIdentityClaims \
+	./internal/kubecred:FuzzExecInfo \
 	./internal/audit:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ); do \

@@ -27,7 +27,7 @@ func newStatusCmd(a *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:               "status [TARGET]",
 		Short:             "List stored logins (never a token)",
-		Args:              cobra.MaximumNArgs(1),
+		Args:              maxArgs(1, "one TARGET"),
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
