@@ -26,6 +26,7 @@ func init() {
 // The scripts that drive kubectl and git skip where they are missing
 // ([!exec:kubectl] skip); CI installs both, so there their absence fails.
 func TestCredentialToolsUnderCI(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("CI") == "" {
 		t.Skip("only under CI")
 	}
