@@ -10,26 +10,37 @@ import (
 	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/target"
 	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/tokerr"
 )
 
 type logoutOptions struct {
 	Target   string
+	All      bool
 	NoRevoke bool
 }
 
 func newLogoutCmd(a *App) *cobra.Command {
 	opts := &logoutOptions{}
 	cmd := &cobra.Command{
-		Use:               "logout TARGET",
+		Use:               "logout TARGET | --all",
 		Short:             "Revoke a login at the provider and forget it",
-		Args:              usageArgs(1, "a TARGET"),
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case opts.All && len(args) > 0:
+				return tokerr.New(tokerr.Usage, "logout takes a TARGET or --all, not both")
+			case opts.All:
+				return runLogoutAll(cmd.Context(), a, opts)
+			case len(args) != 1:
+				return tokerr.New(tokerr.Usage, "tok logout needs a TARGET, or --all").WithHint("usage: %s", cmd.UseLine())
+			}
 			opts.Target = args[0]
 			return runLogout(cmd.Context(), a, opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.All, "all", false, "log out of every stored login")
 	cmd.Flags().BoolVar(&opts.NoRevoke, "no-revoke", false, "forget locally without asking the provider to revoke")
 	return cmd
 }
@@ -46,11 +57,61 @@ func runLogout(ctx context.Context, a *App, opts *logoutOptions) error {
 	if err != nil {
 		return err
 	}
+	return a.logout(ctx, m, st, t, p, opts.NoRevoke)
+}
+
+// runLogoutAll logs out of every stored login, one line each on stderr.
+// It succeeds once nothing is stored, whatever revocations failed (they
+// are warned about).
+func runLogoutAll(ctx context.Context, a *App, opts *logoutOptions) error {
+	m, st, err := a.manager()
+	if err != nil {
+		return err
+	}
+	entries, err := a.resolver().Stored(ctx)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		fmt.Fprintln(a.Stderr, "tok: no logins stored: nothing to do")
+		return nil
+	}
+	for _, e := range entries {
+		t := target.EntryTarget(e)
+		p, perr := a.resolver().Provider(e.Provider)
+		noRevoke := opts.NoRevoke
+		if perr != nil {
+			// The provider left the config: the login can only be
+			// forgotten.
+			fmt.Fprintf(a.Stderr, "tok: warning: cannot revoke %s: %s\n", t, oneLine(perr.Error()))
+			noRevoke, p = true, &provider.Provider{}
+		}
+		if err := a.logout(ctx, m, st, t, p, noRevoke); err != nil {
+			fmt.Fprintf(a.Stderr, "tok: could not log out of %s: %s\n", t, oneLine(err.Error()))
+		}
+	}
+	left, err := a.resolver().Stored(ctx)
+	if err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		return fmt.Errorf("%d logins are still stored (%s)", len(left), target.EntryTarget(left[0]))
+	}
+	return nil
+}
+
+// logout forgets t under its lock, revoking first unless noRevoke.
+func (a *App) logout(ctx context.Context, m *token.Manager, st *store.Store, t token.Target, p *provider.Provider, noRevoke bool) error {
 	unlock, err := m.Locks.Lock(ctx, t.Key())
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	// Narrowed tokens go with the login (README "Narrowed tokens for
+	// agents").
+	if err := st.RemoveRaw(ctx, token.NarrowedKey(t)); err != nil {
+		return err
+	}
 	rec, err := st.Load(ctx, t.Provider, t.Account)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -59,7 +120,7 @@ func runLogout(ctx context.Context, a *App, opts *logoutOptions) error {
 	case err != nil && !errors.Is(err, store.ErrCorrupt):
 		return err
 	}
-	if rec != nil && !opts.NoRevoke && a.mcpClient(ctx, p) == nil {
+	if rec != nil && !noRevoke && a.mcpClient(ctx, p) == nil {
 		a.revoke(ctx, m, t, p, rec)
 	}
 	if err := st.Remove(ctx, t.Provider, t.Account); err != nil {

@@ -40,6 +40,8 @@ type Config struct {
 	// Providers as written in the config file or the environment, before
 	// presets are merged in. Keys are provider names.
 	Providers map[string]Provider
+	// Profiles by name, from `profiles:`.
+	Profiles map[string]Profile
 	// Verbose turns on the redacted HTTP trace on stderr.
 	Verbose bool
 }
@@ -83,6 +85,24 @@ type Provider struct {
 	// endpoint (RFC 7591 §2): client_secret_basic (the default with a
 	// secret), client_secret_post, or none.
 	TokenAuthMethod string `mapstructure:"token_endpoint_auth_method"`
+	// TokenExchange lets narrowed tokens come from RFC 8693 token
+	// exchange when the provider's metadata lists the grant (README
+	// "Narrowed tokens for agents").
+	TokenExchange bool `mapstructure:"token_exchange"`
+	// RevokeEndsGrant marks a provider where revoking an access token
+	// revokes the whole grant (Google): exec --revoke-on-exit is refused.
+	RevokeEndsGrant bool `mapstructure:"revoke_ends_grant"`
+}
+
+// Profile is one entry of `profiles:`: what `tok exec --profile NAME`
+// hands a command (README "Profiles").
+type Profile struct {
+	// Targets as written on the command line.
+	Targets []string `mapstructure:"targets"`
+	// Scopes narrows the token of a target (key: one of Targets).
+	Scopes map[string][]string `mapstructure:"scopes"`
+	// RevokeOnExit is exec --revoke-on-exit for every run of the profile.
+	RevokeOnExit bool `mapstructure:"revoke_on_exit"`
 }
 
 // EnvName returns the provider name as used in TOK_<P>_* variables:

@@ -162,6 +162,8 @@ func merge(dst *config.Provider, src config.Provider) {
 	if src.RedirectPort != 0 {
 		dst.RedirectPort = src.RedirectPort
 	}
+	dst.TokenExchange = dst.TokenExchange || src.TokenExchange
+	dst.RevokeEndsGrant = dst.RevokeEndsGrant || src.RevokeEndsGrant
 	for k, v := range src.AuthParams {
 		if dst.AuthParams == nil {
 			dst.AuthParams = map[string]string{}

@@ -126,6 +126,8 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	// valid; with one, the old one is discarded.
 	if next.RefreshToken == "" {
 		next.RefreshToken = rec.RefreshToken
+	} else if next.RefreshToken != rec.RefreshToken {
+		m.rotated(ctx, t, rec.RefreshToken)
 	}
 	if next.IDToken == "" {
 		next.IDToken = rec.IDToken
