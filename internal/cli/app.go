@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -59,6 +60,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *App {
 
 func (a *App) getenv(k string) string { v, _ := a.LookupEnv(k); return v }
 
+
 // openBrowser runs TOK_BROWSER, then BROWSER, with the URL as last
 // argument, else the system opener. Their output goes to stderr: stdout is
 // for data only.
@@ -80,13 +82,14 @@ func (a *App) openBrowser(url string) error {
 	return browser.OpenURL(url)
 }
 
-// manager builds the token manager for the loaded config.
-func (a *App) manager() (*token.Manager, *store.Store, error) {
+// manager builds the token manager for the loaded config: the one writer
+// of logins (cli code never writes the store or takes a lock itself).
+func (a *App) manager() (*token.Manager, error) {
 	st, err := a.store()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var locks token.TargetLocker = &token.Locker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Notice: a.Stderr}
+	var locks token.Locker = &token.FileLocker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Notice: a.Stderr}
 	if e, ok := st.Backend().(*store.Etcd); ok {
 		// A fleet's hosts share no file system: the lock is etcd's.
 		locks = e
@@ -97,10 +100,13 @@ func (a *App) manager() (*token.Manager, *store.Store, error) {
 		Discover: a.discoverer(),
 		HTTP:     a.httpClient(),
 		Now:      a.Now,
+		StateDir: a.cfg.StateDir,
 		Audit:    a.auditLog(),
 		// An MCP registration's secret is read only when a request needs it.
 		BeforeRequest: a.mcpClient,
-	}, st, nil
+		Note:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: %s\n", msg) },
+		Warn:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: warning: %s\n", msg) },
+	}, nil
 }
 
 func (a *App) discoverer() *provider.Discoverer {

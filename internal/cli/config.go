@@ -63,6 +63,7 @@ func (a *App) loadConfig() (*config.Config, error) {
 	if err := decodeEtcd(v, cfg, file); err != nil {
 		return nil, err
 	}
+	a.etcdFromEnv(&cfg.Etcd)
 	if err := decodeProfiles(v, cfg, file); err != nil {
 		return nil, err
 	}
@@ -171,4 +172,25 @@ func decodeEtcd(v *viper.Viper, cfg *config.Config, file string) error {
 		return tokerr.New(tokerr.Usage, "config file %s: etcd: %s", file, flatten(err.Error()))
 	}
 	return nil
+}
+
+// etcdFromEnv lets TOK_ETCD_* variables replace the etcd: block's keys, for
+// pods and CI runners configured by their environment alone.
+func (a *App) etcdFromEnv(c *config.Etcd) {
+	if v := a.getenv("TOK_ETCD_ENDPOINTS"); v != "" {
+		c.Endpoints = nil
+		for _, ep := range strings.Split(v, ",") {
+			if ep = strings.TrimSpace(ep); ep != "" {
+				c.Endpoints = append(c.Endpoints, ep)
+			}
+		}
+	}
+	for env, field := range map[string]*string{
+		"TOK_ETCD_PREFIX": &c.Prefix, "TOK_ETCD_CA_FILE": &c.CAFile,
+		"TOK_ETCD_CERT_FILE": &c.CertFile, "TOK_ETCD_KEY_FILE": &c.KeyFile,
+	} {
+		if v := a.getenv(env); v != "" {
+			*field = v
+		}
+	}
 }

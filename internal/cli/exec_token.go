@@ -29,13 +29,11 @@ func (a *App) execToken(ctx context.Context, et *execTarget, minTTL time.Duratio
 
 // narrowed returns t's token limited to scopes, with minTTL left.
 func (a *App) narrowed(ctx context.Context, t token.Target, p *provider.Provider, scopes []string, minTTL time.Duration) (*store.Record, error) {
-	m, _, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return nil, err
 	}
-	rec, err := m.Narrowed(ctx, t, p, scopes, minTTL)
-	a.mcpRefreshFailed(ctx, p, err)
-	return rec, err
+	return m.Narrowed(ctx, t, p, scopes, minTTL)
 }
 
 // runTokens are the tokens minted for one exec run with --revoke-on-exit:
@@ -52,12 +50,11 @@ func (a *App) runToken(ctx context.Context, et *execTarget, minTTL time.Duration
 	if cur := et.run.current; cur != nil && cur.TTL(a.Now()) > minTTL {
 		return cur, nil
 	}
-	m, _, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return nil, err
 	}
 	rec, err := m.MintNarrowed(ctx, et.T, et.P, et.Scopes)
-	a.mcpRefreshFailed(ctx, et.P, err)
 	if err != nil {
 		return nil, err
 	}

@@ -76,21 +76,15 @@ func runImport(ctx context.Context, a *App, arg string) error {
 		return tokerr.New(tokerr.LoginNeeded, "the imported access token has run out and there is no refresh token: nothing to store").
 			WithHint("run: tok login %s", t)
 	}
-	m, st, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return err
 	}
-	old, err := a.replaceLogin(ctx, m, st, t, rec)
-	if err != nil {
-		return err
-	}
-	if !usable {
-		// Check the refresh token now rather than at the first print, and
-		// get an access token; on refusal the previous login comes back.
-		if rec, err = m.Refresh(ctx, t, p); err != nil {
-			a.restoreLogin(ctx, m, st, t, old)
-			return importRefused(t, err)
-		}
+	// Unless usable, check the refresh token now rather than at the first
+	// print, and get an access token; on refusal the previous login comes
+	// back.
+	if rec, err = m.Import(ctx, t, p, rec, !usable); err != nil {
+		return importRefused(t, err)
 	}
 	fmt.Fprintf(a.Stderr, "tok: imported %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
 	return nil
@@ -106,38 +100,6 @@ func importUsable(rec *store.Record, now time.Time, minTTL time.Duration) bool {
 		return !rec.Refreshable()
 	}
 	return rec.TTL(now) > minTTL
-}
-
-// replaceLogin stores rec as t's login under t's lock and returns the
-// login it replaced (nil if none). Storing first also proves the store
-// works before a rotating refresh token is spent.
-func (a *App) replaceLogin(ctx context.Context, m *token.Manager, st *store.Store, t token.Target, rec *store.Record) (*store.Record, error) {
-	unlock, err := m.Locks.Lock(ctx, t.Key())
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	old, err := st.Load(ctx, t.Provider, t.Account)
-	if err != nil && tokerr.ExitCode(err) == int(tokerr.StoreUnavailable) {
-		return nil, err
-	}
-	if err != nil {
-		old = nil // nothing, or a damaged record: nothing worth keeping
-	}
-	return old, st.Save(ctx, t.Provider, t.Account, rec)
-}
-
-func (a *App) restoreLogin(ctx context.Context, m *token.Manager, st *store.Store, t token.Target, old *store.Record) {
-	unlock, err := m.Locks.Lock(ctx, t.Key())
-	if err != nil {
-		return
-	}
-	defer unlock()
-	if old != nil {
-		st.Save(ctx, t.Provider, t.Account, old)
-		return
-	}
-	st.Remove(ctx, t.Provider, t.Account)
 }
 
 // importRefused says that the provider refused the imported token,

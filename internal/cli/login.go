@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/oauth2"
 
-	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/provider"
@@ -77,11 +76,11 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	m, st, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return err
 	}
-	if err := st.CheckWritable(ctx, t.Provider, t.Account); err != nil {
+	if err := m.CheckWritable(ctx, t); err != nil {
 		return err
 	}
 	scopes := mergeScopes(p.Scopes, opts.Scopes)
@@ -91,11 +90,12 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err != nil {
 		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
-	rec, err := loginRecord(tok, scopes, md.Issuer, p.ClientID, a.Now())
+	rec, err := loginRecord(tok, scopes, md.Issuer, p.ClientID, p, a.Now())
 	if err != nil {
 		return err
 	}
-	if err := saveLogin(ctx, m, st, t, rec); err != nil {
+	a.recordIdentity(ctx, p, md, rec)
+	if err := m.Login(ctx, t, rec, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stderr, "tok: logged in to %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
@@ -113,28 +113,14 @@ func flowFailed(ctx, flowCtx context.Context, err error, t token.Target, timeout
 
 // loginRecord checks a consent flow's token and makes the stored record,
 // tied to the issuer and client that obtained it.
-func loginRecord(tok *oauth2.Token, scopes []string, issuer, clientID string, now time.Time) (*store.Record, error) {
+func loginRecord(tok *oauth2.Token, scopes []string, issuer, clientID string, p *provider.Provider, now time.Time) (*store.Record, error) {
 	if err := flow.CheckBearer(tok); err != nil {
 		return nil, err
 	}
 	rec := token.RecordFrom(tok, scopes, now)
 	rec.Issuer, rec.ClientID = issuer, clientID
+	token.AssumeExpiry(rec, p)
 	return rec, nil
-}
-
-// saveLogin stores rec under t's lock, so a refresh running at the same
-// moment cannot write an older pair over it.
-func saveLogin(ctx context.Context, m *token.Manager, st *store.Store, t token.Target, rec *store.Record) error {
-	unlock, err := m.Locks.Lock(ctx, t.Key())
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if err := st.Save(ctx, t.Provider, t.Account, rec); err != nil {
-		return err
-	}
-	m.Audit.Write(audit.Entry{Event: audit.EventLogin, Verb: "login", Target: t.String(), Scopes: rec.Scopes, Expiry: rec.Expiry, TokenSHA256: audit.TokenID(rec.AccessToken)})
-	return nil
 }
 
 func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Metadata, scopes []string, opts *loginOptions) (*oauth2.Token, error) {
@@ -156,8 +142,8 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 	}
 	if res := token.Resource(p); res != "" {
 		req.AuthParams = withParam(req.AuthParams, "resource", res)
-		req.TokenParams = map[string]string{"resource": res}
 	}
+	req.TokenParams = token.TokenParams(p)
 	if !opts.NoBrowser {
 		req.OpenBrowser = a.OpenBrowser
 	}
@@ -200,12 +186,17 @@ func scopeList(s []string) string {
 }
 
 func lifetime(rec *store.Record, now time.Time) string {
-	if rec.Expiry.IsZero() {
-		return "does not expire"
-	}
 	refresh := "no refresh token"
 	if rec.Refreshable() {
 		refresh = "refreshable"
+	}
+	switch {
+	case rec.ExpiryUnknown && rec.Expiry.IsZero():
+		return "lifetime unknown: used until the provider rejects it"
+	case rec.ExpiryUnknown:
+		return fmt.Sprintf("lifetime unknown, renewed in %s (default_ttl), %s", rec.Expiry.Sub(now).Round(time.Second), refresh)
+	case rec.Expiry.IsZero():
+		return "does not expire"
 	}
 	return fmt.Sprintf("expires in %s, %s", rec.Expiry.Sub(now).Round(time.Second), refresh)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -32,11 +31,11 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	if a.cfg.Providers[t.Provider].Resource == "" {
 		p.Resource = d.Resource
 	}
-	m, st, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return err
 	}
-	clients := &mcp.Clients{HTTP: hc, Store: st, Now: a.Now}
+	clients := &mcp.Clients{HTTP: hc, Store: m.Store, Now: a.Now}
 	cl, err := clients.Choose(ctx, md, mcp.Want{
 		ID: p.ClientID, Secret: p.ClientSecret, AuthMethod: p.TokenAuthMethod, RedirectPort: p.RedirectPort,
 		MetadataURL: a.cfg.ClientMetadataURL, Known: a.knownRedirects(md.Issuer, t.Provider),
@@ -58,14 +57,12 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	if err != nil {
 		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
-	rec, err := loginRecord(tok, scopes, md.Issuer, cl.ID, a.Now())
+	rec, err := loginRecord(tok, scopes, md.Issuer, cl.ID, p, a.Now())
 	if err != nil {
 		return err
 	}
-	if err := provider.SaveMCPServer(a.cfg.StateDir, remembered(t.Provider, d, cl, rec.Scopes, a.Now())); err != nil {
-		return err
-	}
-	if err := saveLogin(ctx, m, st, t, rec); err != nil {
+	a.recordIdentity(ctx, p, md, rec)
+	if err := m.Login(ctx, t, rec, remembered(t.Provider, d, cl, rec.Scopes, a.Now())); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stderr, "tok: logged in to %s as %s (scopes: %s; %s)\n", d.ServerURL, t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
@@ -121,16 +118,19 @@ func remembered(name string, d *mcp.Discovery, cl *mcp.Client, granted []string,
 }
 
 // rejectedClient reports an error that says the authorization server
-// does not know the client: invalid_client from the token endpoint, or
-// on the redirect.
+// does not know the client: invalid_client or unauthorized_client from the
+// token endpoint, or on the redirect (RFC 6749 §4.1.2.1, §5.2).
 func rejectedClient(err error) bool {
+	var code string
 	var ee *flow.EndpointError
-	if errors.As(err, &ee) {
-		return ee.Code == "invalid_client" || ee.Code == "unauthorized_client"
+	var ae *flow.AuthorizationError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.Code
+	case errors.As(err, &ae):
+		code = ae.Code
 	}
-	msg := err.Error()
-	return strings.HasPrefix(msg, "provider refused the login: invalid_client") ||
-		strings.HasPrefix(msg, "provider refused the login: unauthorized_client")
+	return code == "invalid_client" || code == "unauthorized_client"
 }
 
 func noClientHint(err error, name string) error {

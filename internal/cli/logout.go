@@ -2,14 +2,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/provider"
-	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/target"
 	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
@@ -53,18 +50,31 @@ func runLogout(ctx context.Context, a *App, opts *logoutOptions) error {
 	if err != nil {
 		return err
 	}
-	m, st, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return err
 	}
-	return a.logout(ctx, m, st, t, p, opts.NoRevoke)
+	return a.logout(ctx, m, t, p, !opts.NoRevoke)
+}
+
+func (a *App) logout(ctx context.Context, m *token.Manager, t token.Target, p *provider.Provider, revoke bool) error {
+	found, err := m.Logout(ctx, t, p, revoke)
+	if err != nil {
+		return err
+	}
+	if !found {
+		fmt.Fprintf(a.Stderr, "tok: not logged in to %s: nothing to do\n", t)
+		return nil
+	}
+	fmt.Fprintf(a.Stderr, "tok: logged out of %s\n", t)
+	return nil
 }
 
 // runLogoutAll logs out of every stored login, one line each on stderr.
 // It succeeds once nothing is stored, whatever revocations failed (they
 // are warned about).
 func runLogoutAll(ctx context.Context, a *App, opts *logoutOptions) error {
-	m, st, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return err
 	}
@@ -79,15 +89,15 @@ func runLogoutAll(ctx context.Context, a *App, opts *logoutOptions) error {
 	for _, e := range entries {
 		t := target.EntryTarget(e)
 		p, perr := a.resolver().Provider(e.Provider)
-		noRevoke := opts.NoRevoke
+		revoke := !opts.NoRevoke
 		if perr != nil {
 			// The provider left the config: the login can only be
 			// forgotten.
 			fmt.Fprintf(a.Stderr, "tok: warning: cannot revoke %s: %s\n", t, oneLine(perr.Error()))
-			noRevoke, p = true, &provider.Provider{}
+			revoke, p = false, &provider.Provider{}
 		}
-		if err := a.logout(ctx, m, st, t, p, noRevoke); err != nil {
-			fmt.Fprintf(a.Stderr, "tok: could not log out of %s: %s\n", t, oneLine(err.Error()))
+		if err := a.logout(ctx, m, t, p, revoke); err != nil {
+			fmt.Fprintf(a.Stderr, "tok: warning: could not log out of %s: %s\n", t, oneLine(err.Error()))
 		}
 	}
 	left, err := a.resolver().Stored(ctx)
@@ -95,54 +105,7 @@ func runLogoutAll(ctx context.Context, a *App, opts *logoutOptions) error {
 		return err
 	}
 	if len(left) > 0 {
-		return fmt.Errorf("%d logins are still stored (%s)", len(left), target.EntryTarget(left[0]))
+		return fmt.Errorf("%d logins are still stored (%s first)", len(left), target.EntryTarget(left[0]))
 	}
 	return nil
-}
-
-// logout forgets t under its lock, revoking first unless noRevoke.
-func (a *App) logout(ctx context.Context, m *token.Manager, st *store.Store, t token.Target, p *provider.Provider, noRevoke bool) error {
-	unlock, err := m.Locks.Lock(ctx, t.Key())
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	// Narrowed tokens go with the login (README "Narrowed tokens for
-	// agents").
-	if err := st.RemoveRaw(ctx, token.NarrowedKey(t)); err != nil {
-		return err
-	}
-	rec, err := st.Load(ctx, t.Provider, t.Account)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		fmt.Fprintf(a.Stderr, "tok: not logged in to %s: nothing to do\n", t)
-		return st.Remove(ctx, t.Provider, t.Account)
-	case err != nil && !errors.Is(err, store.ErrCorrupt):
-		return err
-	}
-	if rec != nil && !noRevoke && a.mcpClient(ctx, p) == nil {
-		a.revoke(ctx, m, t, p, rec)
-	}
-	if err := st.Remove(ctx, t.Provider, t.Account); err != nil {
-		return err
-	}
-	a.auditLog().Write(audit.Entry{Event: audit.EventLogout, Verb: "logout", Target: t.String()})
-	fmt.Fprintf(a.Stderr, "tok: logged out of %s\n", t)
-	return nil
-}
-
-func (a *App) revoke(ctx context.Context, m *token.Manager, t token.Target, p *provider.Provider, rec *store.Record) {
-	md, err := m.Discover.Endpoints(ctx, p)
-	if err != nil || md.RevocationURL == "" {
-		fmt.Fprintf(a.Stderr, "tok: warning: %s has no revocation endpoint: the tokens stay valid at the provider until they expire\n", p.Name)
-		return
-	}
-	for _, tk := range []struct{ value, hint string }{{rec.RefreshToken, "refresh_token"}, {rec.AccessToken, "access_token"}} {
-		if tk.value == "" {
-			continue
-		}
-		if err := token.Revoke(ctx, a.httpClient(), p, md.RevocationURL, tk.value, tk.hint); err != nil {
-			fmt.Fprintf(a.Stderr, "tok: warning: could not revoke the %s of %s: %v\n", tk.hint, t, err)
-		}
-	}
 }

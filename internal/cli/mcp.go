@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
-	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/mcp"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/tokerr"
@@ -33,28 +31,6 @@ func (a *App) mcpClient(ctx context.Context, p *provider.Provider) error {
 	}
 	p.ClientSecret = reg.ClientSecret
 	return nil
-}
-
-// mcpRefreshFailed forgets a registration the authorization server no
-// longer knows (invalid_client), so that the next login registers anew
-// instead of sending the user to an error page.
-func (a *App) mcpRefreshFailed(ctx context.Context, p *provider.Provider, err error) {
-	s := p.MCPServer
-	var ee *flow.EndpointError
-	if s == nil || s.ClientKind != mcp.KindRegistered || !errors.As(err, &ee) || ee.Code != "invalid_client" {
-		return
-	}
-	st, serr := a.store()
-	if serr != nil {
-		return
-	}
-	if (&mcp.Clients{Store: st}).Forget(ctx, s.Issuer, s.RedirectURI) != nil {
-		return
-	}
-	s.ClientKind, s.ClientID, s.RedirectURI, s.AuthMethod, s.HasSecret = "", "", "", "", false
-	if provider.SaveMCPServer(a.cfg.StateDir, s) == nil {
-		fmt.Fprintf(a.Stderr, "tok: %s no longer knows tok's client registration: the next login registers a new one\n", s.Issuer)
-	}
 }
 
 // knownRedirects lists the redirect URIs of registrations with issuer

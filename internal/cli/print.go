@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,10 @@ import (
 	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
+
+// printFormats are the values of print --format (README "print",
+// "Formats").
+var printFormats = []string{"token", "header", "json", formatIDToken, formatExecCredential}
 
 type printOptions struct {
 	Target string
@@ -36,18 +41,16 @@ func newPrintCmd(a *App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[0]
 			opts.minSet = cmd.Flags().Changed("min-ttl")
-			switch opts.Format {
-			case "token", "header", "json":
-			default:
-				return tokerr.New(tokerr.Usage, "unknown format %q: use token, header or json", opts.Format)
+			if !slices.Contains(printFormats, opts.Format) {
+				return tokerr.New(tokerr.Usage, "unknown format %q: use %s", opts.Format, strings.Join(printFormats, ", "))
 			}
 			return runPrint(cmd.Context(), a, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "token", "output: token, header or json")
+	cmd.Flags().StringVar(&opts.Format, "format", "token", "output: "+strings.Join(printFormats, ", "))
 	cmd.Flags().StringArrayVar(&opts.Scopes, "scope", nil, "a token limited to granted scope S (repeatable)")
 	cmd.Flags().DurationVar(&opts.MinTTL, "min-ttl", 60*time.Second, "refresh first when the token has less than this left (env TOK_MIN_TTL)")
-	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"token", "header", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(printFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -59,6 +62,9 @@ func runPrint(ctx context.Context, a *App, opts *printOptions) error {
 	t, p, err := a.resolver().Resolve(ctx, opts.Target)
 	if err != nil {
 		return err
+	}
+	if opts.Format == formatIDToken || opts.Format == formatExecCredential {
+		return a.printCredential(ctx, t, p, minTTL, opts.Format, "print")
 	}
 	var rec *store.Record
 	if scopes := splitScopes(opts.Scopes); len(scopes) > 0 {
@@ -79,13 +85,11 @@ func runPrint(ctx context.Context, a *App, opts *printOptions) error {
 
 // fresh returns t's token with minTTL left.
 func (a *App) fresh(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration) (*store.Record, error) {
-	m, _, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return nil, err
 	}
-	rec, err := m.Fresh(ctx, t, p, minTTL)
-	a.mcpRefreshFailed(ctx, p, err)
-	return rec, err
+	return m.Fresh(ctx, t, p, minTTL)
 }
 
 // freshArg resolves arg and returns its token with minTTL left: for the

@@ -147,4 +147,3 @@ func profileScopes(d profileDoc) string {
 	}
 	return strings.Join(parts, " ")
 }
-

@@ -24,12 +24,11 @@ func runRefresh(ctx context.Context, a *App, arg string) error {
 	if err != nil {
 		return err
 	}
-	m, _, err := a.manager()
+	m, err := a.manager()
 	if err != nil {
 		return err
 	}
 	rec, err := m.Refresh(ctx, t, p)
-	a.mcpRefreshFailed(ctx, p, err)
 	if err != nil {
 		return err
 	}

@@ -85,6 +85,25 @@ type Provider struct {
 	// endpoint (RFC 7591 §2): client_secret_basic (the default with a
 	// secret), client_secret_post, or none.
 	TokenAuthMethod string `mapstructure:"token_endpoint_auth_method"`
+	// UserinfoURL is where tok asks who logged in when the ID token does
+	// not say: an OpenID Connect userinfo endpoint (default: the
+	// discovered one) or a user API such as GitHub's /user.
+	UserinfoURL string `mapstructure:"userinfo_url"`
+	// Hosts are the hosts whose git credentials this provider answers
+	// (`tok git-credential`), e.g. [github.com].
+	Hosts []string `mapstructure:"hosts"`
+	// GitUsername is the username `tok git-credential` gives with the
+	// token; default x-access-token for github, oauth2 otherwise.
+	GitUsername string `mapstructure:"git_username"`
+	// KubeToken is the token a Kubernetes ExecCredential carries:
+	// access_token (the default) or id_token.
+	KubeToken string `mapstructure:"kube_token"`
+	// TokenParams are added to every token request: code exchange,
+	// refresh, client credentials and device polls (Auth0's audience).
+	TokenParams map[string]string `mapstructure:"token_params"`
+	// DefaultTTL is the lifetime assumed for a renewable token whose
+	// response had no expires_in; 0 means DefaultTokenTTL.
+	DefaultTTL time.Duration `mapstructure:"default_ttl"`
 	// TokenExchange lets narrowed tokens come from RFC 8693 token
 	// exchange when the provider's metadata lists the grant (README
 	// "Narrowed tokens for agents").
@@ -104,6 +123,16 @@ type Profile struct {
 	// RevokeOnExit is exec --revoke-on-exit for every run of the profile.
 	RevokeOnExit bool `mapstructure:"revoke_on_exit"`
 }
+
+// Kube token kinds accepted in `kube_token:`.
+const (
+	KubeAccessToken = "access_token"
+	KubeIDToken     = "id_token"
+)
+
+// DefaultTokenTTL is default_ttl when the config sets none (README,
+// "Transient failures never withhold a valid token").
+const DefaultTokenTTL = time.Hour
 
 // EnvName returns the provider name as used in TOK_<P>_* variables:
 // upper-cased, every non-alphanumeric replaced by '_'.

@@ -25,6 +25,7 @@ type Metadata struct {
 	DeviceAuthURL                     string   `json:"device_authorization_endpoint"`
 	RevocationURL                     string   `json:"revocation_endpoint"`
 	RegistrationURL                   string   `json:"registration_endpoint"`
+	UserinfoURL                       string   `json:"userinfo_endpoint"`
 	ScopesSupported                   []string `json:"scopes_supported"`
 	CodeChallengeMethods              []string `json:"code_challenge_methods_supported"`
 	GrantTypes                        []string `json:"grant_types_supported"`

@@ -35,7 +35,7 @@ type cached struct {
 func (d *Discoverer) Endpoints(ctx context.Context, p *Provider) (*Metadata, error) {
 	md := &Metadata{
 		Issuer: p.Issuer, AuthURL: p.AuthURL, TokenURL: p.TokenURL,
-		DeviceAuthURL: p.DeviceAuthURL, RevocationURL: p.RevocationURL,
+		DeviceAuthURL: p.DeviceAuthURL, RevocationURL: p.RevocationURL, UserinfoURL: p.UserinfoURL,
 	}
 	if err := p.checkCleartext(); err != nil {
 		return nil, err
@@ -57,6 +57,7 @@ func (d *Discoverer) Endpoints(ctx context.Context, p *Provider) (*Metadata, err
 	}{
 		{&out.AuthURL, p.AuthURL}, {&out.TokenURL, p.TokenURL},
 		{&out.DeviceAuthURL, p.DeviceAuthURL}, {&out.RevocationURL, p.RevocationURL},
+		{&out.UserinfoURL, p.UserinfoURL},
 	} {
 		if f.v != "" {
 			*f.dst = f.v
@@ -136,7 +137,7 @@ func (p *Provider) checkCleartext() error {
 				WithHint("use the https issuer; plain http is only for 127.0.0.1 and localhost")
 		}
 	}
-	for _, u := range []string{p.AuthURL, p.TokenURL, p.DeviceAuthURL, p.RevocationURL} {
+	for _, u := range []string{p.AuthURL, p.TokenURL, p.DeviceAuthURL, p.RevocationURL, p.UserinfoURL} {
 		if u == "" {
 			continue
 		}

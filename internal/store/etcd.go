@@ -129,7 +129,7 @@ func (e *Etcd) Get(ctx context.Context, key string) ([]byte, error) {
 	defer cancel()
 	resp, err := e.cli.Get(bctx, e.recordKey(key))
 	if err != nil {
-		return nil, e.failed(ctx, err)
+		return nil, e.failed(ctx, bctx, err)
 	}
 	if len(resp.Kvs) == 0 {
 		e.noteRead(key, 0)
@@ -186,7 +186,7 @@ func (e *Etcd) put(ctx context.Context, key string, value []byte, entry *Entry) 
 	defer cancel()
 	resp, err := e.cli.Txn(bctx).If(conds...).Then(ops...).Commit()
 	if err != nil {
-		return e.failed(ctx, err)
+		return e.failed(ctx, bctx, err)
 	}
 	if !resp.Succeeded {
 		return fmt.Errorf("%s: %w", key, ErrChanged)
@@ -228,7 +228,7 @@ func (e *Etcd) del(ctx context.Context, key, provider, account string) error {
 	bctx, cancel := e.bounded(ctx)
 	defer cancel()
 	if _, err := e.cli.Txn(bctx).Then(ops...).Commit(); err != nil {
-		return e.failed(ctx, err)
+		return e.failed(ctx, bctx, err)
 	}
 	return nil
 }
@@ -240,7 +240,7 @@ func (e *Etcd) Entries(ctx context.Context) ([]Entry, error) {
 	defer cancel()
 	resp, err := e.cli.Get(bctx, e.o.Prefix+"logins/", clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend))
 	if err != nil {
-		return nil, e.failed(ctx, err)
+		return nil, e.failed(ctx, bctx, err)
 	}
 	var out []Entry
 	for _, kv := range resp.Kvs {
@@ -264,7 +264,7 @@ func (e *Etcd) CheckWritable(ctx context.Context) error {
 	defer cancel()
 	resp, err := e.cli.Get(bctx, e.o.Prefix+"records/", clientv3.WithPrefix(), clientv3.WithLimit(1))
 	if err != nil {
-		return e.failed(ctx, err)
+		return e.failed(ctx, bctx, err)
 	}
 	for _, kv := range resp.Kvs {
 		if _, err := e.open(string(kv.Key), kv.Value); err != nil && !errors.Is(err, ErrCorrupt) {

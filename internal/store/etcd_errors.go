@@ -12,12 +12,19 @@ import (
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
-// failed words an error of a request to the cluster. The caller's own
-// cancellation (Ctrl-C) passes as it is; everything else means the store
-// is unavailable (exit 5), never a reason to use another store.
-func (e *Etcd) failed(ctx context.Context, err error) error {
+// failed words an error of a request to the cluster made with bounded, a
+// context bounded by the store's timeout. The caller's own cancellation
+// (Ctrl-C) passes as it is; everything else means the store is
+// unavailable (exit 5), never a reason to use another store.
+func (e *Etcd) failed(ctx, bounded context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if errors.Is(bounded.Err(), context.DeadlineExceeded) {
+		// The bound ran out: whatever form the error took (a member
+		// without a leader answers "context deadline exceeded" as
+		// gRPC's Unknown), the cluster did not answer in time.
+		err = context.DeadlineExceeded
 	}
 	return e.unavailable(err)
 }

@@ -21,14 +21,14 @@ func (e *Etcd) Lock(ctx context.Context, key string) (func(), error) {
 	lease, err := e.cli.Grant(bctx, int64((e.o.Lease+time.Second-1)/time.Second))
 	cancel()
 	if err != nil {
-		return nil, e.failed(ctx, err)
+		return nil, e.failed(ctx, bctx, err)
 	}
 	// The session keeps the lease alive until unlock; it must outlive
 	// the bounded context of the grant.
 	sess, err := concurrency.NewSession(e.cli, concurrency.WithLease(lease.ID), concurrency.WithContext(ctx))
 	if err != nil {
 		e.revoke(lease.ID)
-		return nil, e.failed(ctx, err)
+		return nil, e.failed(ctx, ctx, err)
 	}
 	mu := concurrency.NewMutex(sess, e.o.Prefix+"locks/"+escapeName(key))
 	if err := e.acquire(ctx, mu, key); err != nil {
@@ -60,7 +60,7 @@ func (e *Etcd) acquire(ctx context.Context, mu *concurrency.Mutex, key string) e
 		return nil
 	}
 	if !errors.Is(err, concurrency.ErrLocked) {
-		return e.failed(ctx, err)
+		return e.failed(ctx, bctx, err)
 	}
 	if e.o.Notice != nil {
 		fmt.Fprintf(e.o.Notice, "tok: waiting for another tok process refreshing %s\n", key)
@@ -76,7 +76,7 @@ func (e *Etcd) acquire(ctx context.Context, mu *concurrency.Mutex, key string) e
 	case wctx.Err() != nil:
 		return fmt.Errorf("gave up after %s waiting for another tok process refreshing %s (etcd lock under %slocks/)", e.o.LockWait, key, e.o.Prefix)
 	}
-	return e.failed(ctx, err)
+	return e.failed(ctx, wctx, err)
 }
 
 func (e *Etcd) revoke(id clientv3.LeaseID) {

@@ -19,14 +19,33 @@ type Record struct {
 	IDToken      string    `json:"id_token,omitempty"`
 	TokenType    string    `json:"token_type,omitempty"`
 	Expiry       time.Time `json:"expiry,omitempty"`
-	Scopes       []string  `json:"scopes,omitempty"`
-	ObtainedAt   time.Time `json:"obtained_at"`
+	// ExpiryUnknown records that the token response had no expires_in:
+	// Expiry, if set, is an assumed default_ttl, not the provider's word.
+	ExpiryUnknown bool      `json:"expiry_unknown,omitempty"`
+	Scopes        []string  `json:"scopes,omitempty"`
+	ObtainedAt    time.Time `json:"obtained_at"`
 	// Issuer and ClientID tie the login to the registration that obtained
 	// it, so a changed config is noticed instead of sending a refresh token
 	// to the wrong server.
 	Issuer   string `json:"issuer,omitempty"`
 	ClientID string `json:"client_id,omitempty"`
+	// Identity is who logged in, recorded at login and kept across
+	// refreshes; nil when the provider did not say.
+	Identity *Identity `json:"identity,omitempty"`
 }
+
+// Identity is who a login belongs to, as the provider named them (OpenID
+// Connect Core §5.1 claims; GitHub's login as Username). Any field may be
+// empty. It is not a secret: the index and `status` carry it.
+type Identity struct {
+	Sub      string `json:"sub"`
+	Email    string `json:"email"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+}
+
+// IsZero reports whether nothing is known.
+func (id Identity) IsZero() bool { return id == Identity{} }
 
 // Marshal encodes r as the current record version.
 func (r *Record) Marshal() ([]byte, error) {

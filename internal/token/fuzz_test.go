@@ -40,7 +40,7 @@ func FuzzRefreshResponse(f *testing.F) {
 	fx.p.Name, fx.p.ClientID, fx.p.TokenURL, fx.p.AuthURL, fx.p.Flow = "dex", "tok-public", "https://idp.example/token", "https://idp.example/auth", config.FlowBrowser
 	var answer func() *http.Response
 	hc := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) { return answer(), nil })}
-	fx.m = &Manager{Store: fx.st, Locks: &Locker{Dir: f.TempDir()}, HTTP: hc,
+	fx.m = &Manager{Store: fx.st, Locks: &FileLocker{Dir: f.TempDir()}, HTTP: hc,
 		Discover: &provider.Discoverer{HTTP: hc, Now: time.Now}, Now: func() time.Time { return fx.now }}
 	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
 		if status < 100 || status > 999 {

@@ -14,17 +14,19 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// TargetLocker hands out one lock per target (key PROVIDER:ACCOUNT), held
+// Locker hands out one lock per target (key PROVIDER:ACCOUNT), held
 // across read, refresh and write so that any number of processes send at
-// most one refresh request. The returned func releases it.
-type TargetLocker interface {
-	Lock(ctx context.Context, key string) (func(), error)
+// most one refresh request. Lock waits for the lock until ctx ends or the
+// implementation gives up, and returns the func that releases it.
+// FileLocker is the one for a state dir; a fleet store brings its own.
+type Locker interface {
+	Lock(ctx context.Context, key string) (unlock func(), err error)
 }
 
-// Locker hands out one cross-process lock per target. The locks are
+// FileLocker hands out one cross-process lock per target. The locks are
 // flock(2)/LockFileEx locks on files in the state dir: the kernel drops
 // them when their process dies, so a crashed tok never blocks anyone.
-type Locker struct {
+type FileLocker struct {
 	Dir string
 	// Wait bounds how long Lock waits for another process.
 	Wait time.Duration
@@ -34,7 +36,7 @@ type Locker struct {
 
 // Lock takes the lock for key, waiting at most l.Wait. The returned func
 // releases it.
-func (l *Locker) Lock(ctx context.Context, key string) (func(), error) {
+func (l *FileLocker) Lock(ctx context.Context, key string) (func(), error) {
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create lock directory: %w", err)
 	}

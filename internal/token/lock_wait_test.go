@@ -21,7 +21,7 @@ func TestHoldLockChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("run by holdLock")
 	}
-	l := &Locker{Dir: dir}
+	l := &FileLocker{Dir: dir}
 	if _, err := l.Lock(context.Background(), "dex:default"); err != nil {
 		os.Exit(1)
 	}
@@ -55,7 +55,7 @@ func TestLockWaitIsBounded(t *testing.T) {
 	dir := t.TempDir()
 	holdLock(t, dir)
 	var notice strings.Builder
-	l := &Locker{Dir: dir, Wait: 300 * time.Millisecond, Notice: &notice}
+	l := &FileLocker{Dir: dir, Wait: 300 * time.Millisecond, Notice: &notice}
 	start := time.Now()
 	unlock, err := l.Lock(context.Background(), "dex:default")
 	if err == nil {
@@ -81,7 +81,7 @@ func TestLockOfAKilledProcessIsFree(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	var notice strings.Builder
-	l := &Locker{Dir: dir, Wait: 5 * time.Second, Notice: &notice}
+	l := &FileLocker{Dir: dir, Wait: 5 * time.Second, Notice: &notice}
 	start := time.Now()
 	unlock, err := l.Lock(context.Background(), "dex:default")
 	if err != nil {
@@ -99,7 +99,7 @@ func TestLockWaitEndsWithTheContext(t *testing.T) {
 	holdLock(t, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	l := &Locker{Dir: dir, Wait: time.Minute}
+	l := &FileLocker{Dir: dir, Wait: time.Minute}
 	if _, err := l.Lock(ctx, "dex:default"); err != context.DeadlineExceeded {
 		t.Errorf("Lock = %v, want the context's error", err)
 	}

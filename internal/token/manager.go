@@ -12,18 +12,27 @@ import (
 	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/flow"
+	"github.com/tok-cli/tok/internal/mcp"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokerr"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
-// Manager reads, refreshes and writes logins.
+// Manager reads, refreshes and writes logins. It is the only writer of
+// logins: login, import (and its restore), logout, refresh, and the MCP
+// registration a refused refresh invalidates all go through it, each under
+// the target's lock, so a refresh running at the same moment in another
+// process can never write an older token pair over a newer one.
 type Manager struct {
-	Store    *store.Store
-	Locks    TargetLocker
+	Store    Store
+	Locks    Locker
 	Discover *provider.Discoverer
 	HTTP     *http.Client
 	Now      func() time.Time
+	// StateDir holds what tok remembers of MCP servers
+	// (provider.SaveMCPServer).
+	StateDir string
 	// Audit records each token the provider issues (README "Audit
 	// log"); nil records nothing.
 	Audit *audit.Log
@@ -32,6 +41,21 @@ type Manager struct {
 	// lives in the store): the fast path of a fresh token never pays
 	// for it.
 	BeforeRequest func(context.Context, *provider.Provider) error
+	// Note and Warn, when set, tell the user something in passing: one
+	// line, without the "tok: " or "tok: warning: " the caller adds.
+	Note, Warn func(msg string)
+}
+
+// Store is what the Manager needs of the token store; *store.Store is
+// one. The raw methods keep MCP client registrations (mcp.SecretStore).
+type Store interface {
+	Load(ctx context.Context, provider, account string) (*store.Record, error)
+	Save(ctx context.Context, provider, account string, r *store.Record) error
+	Remove(ctx context.Context, provider, account string) error
+	// CheckWritable fails when a Save for the login would fail.
+	CheckWritable(ctx context.Context, provider, account string) error
+	List() ([]store.Entry, error)
+	mcp.SecretStore
 }
 
 // Fresh returns t's token with at least minTTL left, refreshing it first
@@ -58,12 +82,17 @@ func (m *Manager) Refresh(ctx context.Context, t Target, p *provider.Provider) (
 // the caller read before taking the lock (nil if nothing); minTTL < 0
 // forces a refresh.
 func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration, seen *store.Record) (*store.Record, error) {
-	force := minTTL < 0
 	unlock, err := m.Locks.Lock(ctx, t.Key())
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	return m.refreshHeld(ctx, t, p, minTTL, seen)
+}
+
+// refreshHeld is refresh for a caller that holds t's lock.
+func (m *Manager) refreshHeld(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration, seen *store.Record) (*store.Record, error) {
+	force := minTTL < 0
 	// Read again under the lock: another process may have refreshed
 	// while this one waited.
 	rec, err := m.load(ctx, t)
@@ -75,7 +104,8 @@ func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, m
 		if err := m.beforeRequest(ctx, p); err != nil {
 			return nil, err
 		}
-		return m.clientCredentials(ctx, t, p)
+		next, err := m.clientCredentials(ctx, t, p)
+		return m.orStillValid(t, rec, force, next, err)
 	}
 	if notFound {
 		return nil, m.NothingStored(t)
@@ -96,7 +126,44 @@ func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, m
 	if err := m.beforeRequest(ctx, p); err != nil {
 		return nil, err
 	}
-	return m.refreshLocked(ctx, t, p, rec)
+	next, err := m.refreshLocked(ctx, t, p, rec)
+	return m.orStillValid(t, rec, force, next, err)
+}
+
+// orStillValid applies the rule "transient failures never withhold a
+// valid token" (README): when an early refresh fails for a reason that may
+// pass (no answer, HTTP 429 or 5xx, temporarily_unavailable,
+// server_error) and cur still has time left, cur is handed out with a
+// warning. A forced refresh (tok refresh) and a refusal still fail.
+func (m *Manager) orStillValid(t Target, cur *store.Record, force bool, next *store.Record, err error) (*store.Record, error) {
+	if err == nil || force || cur == nil || !wire.Transient(err) {
+		return next, err
+	}
+	left := cur.TTL(m.Now())
+	if left <= 0 {
+		return next, err
+	}
+	if m.Warn != nil {
+		valid := "with no expiry"
+		if !cur.Expiry.IsZero() {
+			valid = "valid for " + left.Round(time.Second).String()
+		}
+		m.Warn(fmt.Sprintf("could not refresh %s (%s); using the current token, %s", t, failureReason(err), valid))
+	}
+	return cur, nil
+}
+
+// failureReason is err without the "refreshing TARGET: " context, for the
+// warning that already names the target.
+func failureReason(err error) string {
+	var ee *flow.EndpointError
+	if errors.As(err, &ee) {
+		return ee.Error()
+	}
+	if u := errors.Unwrap(err); u != nil {
+		return u.Error()
+	}
+	return err.Error()
 }
 
 func (m *Manager) beforeRequest(ctx context.Context, p *provider.Provider) error {
@@ -115,20 +182,21 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	expired := &oauth2.Token{RefreshToken: rec.RefreshToken, Expiry: time.Unix(1, 0)}
 	tok, err := conf.TokenSource(m.clientContext(ctx, p, md), expired).Token()
 	if err != nil {
-		return m.refreshFailed(ctx, t, rec, err)
+		return m.refreshFailed(ctx, t, p, rec, err)
 	}
 	if err := flow.CheckBearer(tok); err != nil {
 		return nil, err
 	}
 	next := RecordFrom(tok, rec.Scopes, m.Now())
-	next.Issuer, next.ClientID = rec.Issuer, rec.ClientID
+	next.Issuer, next.ClientID, next.Identity = rec.Issuer, rec.ClientID, rec.Identity
 	// RFC 6749 §6: a response without a refresh token leaves the old one
-	// valid; with one, the old one is discarded.
+	// valid, so the login stays renewable.
 	if next.RefreshToken == "" {
 		next.RefreshToken = rec.RefreshToken
 	} else if next.RefreshToken != rec.RefreshToken {
 		m.rotated(ctx, t, rec.RefreshToken)
 	}
+	AssumeExpiry(next, p)
 	if next.IDToken == "" {
 		next.IDToken = rec.IDToken
 	}
@@ -155,11 +223,12 @@ func (m *Manager) saveFailed(ctx context.Context, t Target, next *store.Record, 
 // refreshFailed decides what a failed refresh means. The store is read
 // again first: a newer token pair written by a process that did not honour
 // our lock (or an older tok) must win over declaring the login lost.
-func (m *Manager) refreshFailed(ctx context.Context, t Target, used *store.Record, err error) (*store.Record, error) {
+func (m *Manager) refreshFailed(ctx context.Context, t Target, p *provider.Provider, used *store.Record, err error) (*store.Record, error) {
 	if now, lerr := m.load(ctx, t); lerr == nil && now.RefreshToken != used.RefreshToken && now.TTL(m.Now()) > 0 {
 		return now, nil
 	}
 	if rejected(err) {
+		m.forgetRejectedClient(ctx, p, err)
 		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", flow.TokenEndpointError(err)))
 	}
 	if ctx.Err() != nil {
@@ -170,10 +239,11 @@ func (m *Manager) refreshFailed(ctx context.Context, t Target, used *store.Recor
 
 // rejected reports whether the token endpoint refused the grant (RFC 6749
 // §5.2: an error code, with 400 or 401), as opposed to failing in a way a
-// new login would not fix: a 5xx or HTML page from a proxy, a redirect.
+// new login would not fix: a 5xx or HTML page from a proxy, a redirect,
+// temporarily_unavailable or server_error.
 func rejected(err error) bool {
 	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) {
+	if !errors.As(err, &re) || wire.Transient(err) {
 		return false
 	}
 	if re.ErrorCode != "" {
@@ -193,7 +263,7 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 	}
 	tok, err := flow.ClientCredentials(ctx, flow.Request{
 		OAuth:       *OAuthConfig(p, md, p.Scopes),
-		TokenParams: resourceParam(p),
+		TokenParams: TokenParams(p),
 		HTTPClient:  m.HTTP,
 	})
 	if err != nil {
@@ -201,6 +271,7 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 	}
 	rec := RecordFrom(tok, p.Scopes, m.Now())
 	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
+	AssumeExpiry(rec, p)
 	m.issued(t, rec)
 	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
 		return nil, err

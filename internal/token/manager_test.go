@@ -81,7 +81,7 @@ func newFixture(t *testing.T, tokenURL string) *fixture {
 	f.p = &provider.Provider{}
 	f.p.Name, f.p.ClientID, f.p.TokenURL, f.p.AuthURL, f.p.Flow = "dex", "tok-public", tokenURL, tokenURL, config.FlowBrowser
 	f.m = &Manager{
-		Store: f.st, Locks: &Locker{Dir: t.TempDir()}, HTTP: http.DefaultClient,
+		Store: f.st, Locks: &FileLocker{Dir: t.TempDir()}, HTTP: http.DefaultClient,
 		Discover: &provider.Discoverer{HTTP: http.DefaultClient, Now: func() time.Time { return f.now }},
 		Now:      func() time.Time { return f.now },
 	}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/tok-cli/tok/internal/testing/testetcd"
+)
+
+// etcdScripts run a second time with TOK_STORE=etcd on a real three-member
+// cluster, each under its own prefix: login, print, refresh, logout,
+// import, exec with --serve and --token-files, and MCP servers keep their
+// promises on the fleet's store.
+var etcdScripts = []string{"login_browser", "refresh", "logout", "import", "exec_basic", "exec_files", "exec_serve", "mcp_login"}
+
+func TestScriptsEtcd(t *testing.T) {
+	t.Parallel()
+	c := testetcd.ForTest(t, testetcd.Options{})
+	var files []string
+	for _, s := range etcdScripts {
+		files = append(files, filepath.Join("..", "..", "testdata", "script", s+".txtar"))
+	}
+	p := scriptParams("", files...)
+	p.Setup = func(env *testscript.Env) error {
+		if err := setupScript(env); err != nil {
+			return err
+		}
+		env.Setenv("TOK_STORE", "etcd")
+		env.Setenv("TOK_ETCD_ENDPOINTS", strings.Join(c.Endpoints, ","))
+		env.Setenv("TOK_ETCD_PREFIX", "/tok/"+filepath.Base(env.WorkDir)+"/")
+		return nil
+	}
+	testscript.Run(t, p)
+}
