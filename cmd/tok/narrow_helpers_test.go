@@ -6,14 +6,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func init() {
@@ -86,44 +83,40 @@ func getJSONStatus(url, bearer string, v any) (int, error) {
 }
 
 func init() {
-	scriptCommands["mixed"] = cmdMixed
+	helperCommands["mixed"] = mixedMain
 }
 
 // mixed N TOK-ARGS... runs N copies of tok at once, every other one with
-// --scope openid added: all must succeed, the plain ones printing one
-// token and the narrowed ones another.
-func cmdMixed(ts *testscript.TestScript, neg bool, args []string) {
-	n, err := strconv.Atoi(args[0])
-	ts.Check(err)
-	outs := make([]string, n)
+// --scope openid added: all must succeed and print a token.
+func mixedMain() {
+	n, err := strconv.Atoi(os.Args[1])
+	if err != nil || len(os.Args) < 3 {
+		fail(2, "usage: mixed N TOK-ARGS...")
+	}
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			argv := slices.Clone(args[1:])
+		wg.Go(func() {
+			argv := slices.Clone(os.Args[2:])
 			if i%2 == 1 {
 				argv = append(argv, "--scope", "openid")
 			}
-			cmd := exec.Command(filepath.Join(tokDir, "tok"), argv...)
-			cmd.Env = scriptEnv(ts)
+			cmd := exec.Command(tokPath(), argv...)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()
-			outs[i] = string(out)
+			if err == nil && strings.TrimSpace(string(out)) == "" {
+				err = fmt.Errorf("printed nothing")
+			}
 			if err != nil {
 				errs[i] = fmt.Errorf("%v: %s", err, stderr.String())
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	for i := range n {
 		if errs[i] != nil {
-			ts.Fatalf("mixed: run %d failed: %v", i, errs[i])
-		}
-		if strings.TrimSpace(outs[i]) == "" {
-			ts.Fatalf("mixed: run %d printed nothing", i)
+			fail(1, "mixed: run %d failed: %v", i, errs[i])
 		}
 	}
 }
