@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -60,7 +59,6 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *App {
 
 func (a *App) getenv(k string) string { v, _ := a.LookupEnv(k); return v }
 
-
 // openBrowser runs TOK_BROWSER, then BROWSER, with the URL as last
 // argument, else the system opener. Their output goes to stderr: stdout is
 // for data only.
@@ -104,8 +102,8 @@ func (a *App) manager() (*token.Manager, error) {
 		Audit:    a.auditLog(),
 		// An MCP registration's secret is read only when a request needs it.
 		BeforeRequest: a.mcpClient,
-		Note:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: %s\n", msg) },
-		Warn:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: warning: %s\n", msg) },
+		Note:          a.noteLine,
+		Warn:          a.warnLine,
 	}, nil
 }
 
