@@ -59,12 +59,14 @@ FUZZ := \
 	./internal/store:FuzzParseKey \
 	./internal/cli:FuzzLoadConfig \
 	./internal/cli:FuzzConfigSecret \
+	./internal/cli:FuzzSplitShell \
 	./internal/mcp:FuzzParseChallenges \
 	./internal/wire:FuzzRetryAfter \
 	./internal/identity:FuzzIdentityClaims \
 	./internal/kubecred:FuzzExecInfo \
 	./internal/gitcred:FuzzParseRequest \
-	./internal/audit:FuzzParse
+	./internal/audit:FuzzParse \
+	./internal/token:FuzzTokenExchangeResponse
 fuzz:
 	@set -e; for t in $(FUZZ); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg, $(FUZZTIME))"; \

@@ -34,7 +34,7 @@ and hands fresh access tokens to scripts, agents and CI jobs.`,
 	})
 	root.AddCommand(
 		newLoginCmd(a), newPrintCmd(a), newExecCmd(a), newStatusCmd(a),
-		newRefreshCmd(a), newLogoutCmd(a), newProvidersCmd(a), newImportCmd(a), newAuditCmd(a),
+		newRefreshCmd(a), newLogoutCmd(a), newProvidersCmd(a), newImportCmd(a), newAuditCmd(a), newProfilesCmd(a),
 		newKubeCredentialCmd(a), newGitCredentialCmd(a),
 		newKeygenCmd(a), newCompletionCmd(), newVersionCmd(),
 	)

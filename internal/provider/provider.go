@@ -184,6 +184,14 @@ func merge(dst *config.Provider, src config.Provider) {
 	if src.DefaultTTL != 0 {
 		dst.DefaultTTL = src.DefaultTTL
 	}
+	dst.TokenExchange = dst.TokenExchange || src.TokenExchange
+	dst.RevokeEndsGrant = dst.RevokeEndsGrant || src.RevokeEndsGrant
+	for k, v := range src.AuthParams {
+		if dst.AuthParams == nil {
+			dst.AuthParams = map[string]string{}
+		}
+		dst.AuthParams[k] = v
+	}
 	dst.AuthParams = mergeParams(dst.AuthParams, src.AuthParams)
 	dst.TokenParams = mergeParams(dst.TokenParams, src.TokenParams)
 }
