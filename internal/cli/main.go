@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
@@ -46,8 +47,11 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	err = classifyCobra(root, cmd, err)
 	// SPEC.md: one line, with the command that fixes it where there is one.
 	line := oneLine(err.Error())
-	if hint := tokerr.HintOf(err); hint != "" {
-		line += "; " + hint
+	// A refusal whose fix is one of tok's own settings names it first.
+	for _, hint := range []string{flow.SettingHint(err), tokerr.HintOf(err)} {
+		if hint != "" {
+			line += "; " + hint
+		}
 	}
 	fmt.Fprintf(a.Stderr, "tok: %s\n", line)
 	return tokerr.ExitCode(err)
