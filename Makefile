@@ -64,7 +64,8 @@ FUZZ := \
 	./internal/identity:FuzzIdentityClaims \
 	./internal/kubecred:FuzzExecInfo \
 	./internal/gitcred:FuzzParseRequest \
-	./internal/audit:FuzzParse
+	./internal/audit:FuzzParse \
+	./internal/token:FuzzTokenExchangeResponse
 fuzz:
 	@set -e; for t in $(FUZZ); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg, $(FUZZTIME))"; \
