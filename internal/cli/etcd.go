@@ -37,7 +37,7 @@ func (a *App) etcdStore() (*store.Etcd, error) {
 		prefix += "/"
 	}
 	e, err := store.NewEtcd(store.EtcdOptions{
-		Endpoints: c.Endpoints, Prefix: prefix, TLS: conf, Seal: seal, Notice: a.Stderr,
+		Endpoints: c.Endpoints, Prefix: prefix, TLS: conf, Seal: seal, Note: a.noteLine,
 		Username: a.getenv("TOK_ETCD_USERNAME"), Password: a.getenv("TOK_ETCD_PASSWORD"),
 	})
 	if err != nil {
