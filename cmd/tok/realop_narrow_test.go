@@ -117,4 +117,3 @@ func (op *realOP) userinfo(t *testing.T, tok string) string {
 	sort.Strings(names)
 	return strings.Join(names, " ")
 }
-
