@@ -32,7 +32,7 @@ completions:
 # bench builds tok and prints its speed against a bare keyring read, in a
 # private D-Bus session with gnome-keyring (needs dbus and gnome-keyring).
 bench:
-	$(GO) run ./internal/bench
+	$(GO) run ./internal/tools/bench
 
 # man writes the man pages, generated from the commands, to man/ (not
 # committed: releases generate them, see .goreleaser.yaml).
