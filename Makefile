@@ -56,6 +56,7 @@ FUZZ := \
 	./internal/store:FuzzUnmarshalRecord \
 	./internal/store:FuzzKeyringRead \
 	./internal/store:FuzzParseHead \
+	./internal/store:FuzzParseKey \
 	./internal/cli:FuzzLoadConfig \
 	./internal/cli:FuzzConfigSecret \
 	./internal/cli:FuzzSplitShell \
