@@ -10,7 +10,7 @@ LDFLAGS  := -s -w -X github.com/tok-cli/tok/internal/cli.version=$(VERSION) \
             -X github.com/tok-cli/tok/internal/cli.commit=$(COMMIT) \
             -X github.com/tok-cli/tok/internal/cli.date=$(DATE)
 
-.PHONY: build install test completions man bench fuzz lint release-check release-snapshot clean
+.PHONY: build install test completions man bench bench-fleet fuzz lint release-check release-snapshot clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tok
@@ -33,6 +33,12 @@ completions:
 # private D-Bus session with gnome-keyring (needs dbus and gnome-keyring).
 bench:
 	$(GO) run ./internal/bench
+
+# bench-fleet adds a three-member etcd cluster (needs etcd-server): tok
+# print from the etcd store against the keyring floor and the file store,
+# and the refresh rate hosts x processes sustain.
+bench-fleet:
+	$(GO) run ./internal/bench -fleet
 
 # man writes the man pages, generated from the commands, to man/ (not
 # committed: releases generate them, see .goreleaser.yaml).
