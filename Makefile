@@ -58,6 +58,7 @@ FUZZ := \
 	./internal/target:FuzzParse \
 	./internal/provider:FuzzParseMetadata \
 	./internal/provider:FuzzMetadataURLs \
+	./internal/provider:FuzzParseTokenParams \
 	./internal/store:FuzzUnmarshalRecord \
 	./internal/store:FuzzKeyringRead \
 	./internal/store:FuzzParseHead \
@@ -66,6 +67,7 @@ FUZZ := \
 	./internal/mcp:FuzzParseChallenges \
 	./internal/wire:FuzzRetryAfter \
 	./internal/identity:FuzzIdentityClaims \
+	./internal/kubecred:FuzzExecInfo \
 	./internal/audit:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ); do \

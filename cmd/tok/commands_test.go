@@ -1,19 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -56,11 +51,11 @@ var helperCommands = map[string]func(){
 	},
 }
 
+// scriptCommands act on the script's provider and files. Commands that
+// run tok are helper programs (tok_commands_test.go), so that testscript
+// runs them with the script's whole environment.
 var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"op":                cmdOP,
-	"devicelogin":       cmdDeviceLogin,
-	"concurrent":        cmdConcurrent,
-	"exits":             cmdExits,
 	"listen":            cmdListen,
 	"subst":             cmdSubst,
 	"corrupt":           cmdCorrupt,
@@ -126,33 +121,6 @@ func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(b.Set(context.Background(), store.TokenKey(args[0], args[1]), []byte("garbage{not json")))
 }
 
-// exits N TOK-ARGS... runs tok and requires exit status N; its stdout and
-// stderr become the script's, for the usual stdout/stderr checks.
-func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 {
-		ts.Fatalf("usage: exits N TOK-ARGS...")
-	}
-	want, err := strconv.Atoi(args[0])
-	ts.Check(err)
-	cmd := exec.Command(filepath.Join(tokDir, "tok"), args[1:]...)
-	cmd.Env = scriptEnv(ts)
-	cmd.Dir = ts.Getenv("WORK")
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	got := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		got = ee.ExitCode()
-	} else {
-		ts.Check(err)
-	}
-	fmt.Fprint(ts.Stdout(), stdout.String())
-	fmt.Fprint(ts.Stderr(), stderr.String())
-	if got != want {
-		ts.Fatalf("tok %s: exit status %d, want %d\nstderr: %s", strings.Join(args[1:], " "), got, want, stderr.String())
-	}
-}
-
 func server(ts *testscript.TestScript) *testop.Server {
 	return ts.Value(opKey).(*testop.Server)
 }
@@ -189,101 +157,3 @@ func cmdOP(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("op: unknown subcommand %q", args[0])
 	}
 }
-
-var codeLine = regexp.MustCompile(`visit (\S+) and enter the code: (\S+)`)
-
-// devicelogin [deny] TOK-ARGS... runs `tok login TOK-ARGS...`, reads the
-// verification URI and user code from its stderr as a person would, and
-// approves (or denies) it on the provider's device page. Its stderr is
-// kept in the script's stderr.
-func cmdDeviceLogin(ts *testscript.TestScript, neg bool, args []string) {
-	approve := true
-	if len(args) > 0 && args[0] == "deny" {
-		approve, args = false, args[1:]
-	}
-	cmd := exec.Command(filepath.Join(tokDir, "tok"), append([]string{"login"}, args...)...)
-	cmd.Env = scriptEnv(ts)
-	cmd.Dir = ts.Getenv("WORK")
-	stderr, err := cmd.StderrPipe()
-	ts.Check(err)
-	var out strings.Builder
-	cmd.Stdout = &out
-	ts.Check(cmd.Start())
-	var log strings.Builder
-	sc := bufio.NewScanner(stderr)
-	approved := make(chan error, 1)
-	for sc.Scan() {
-		line := sc.Text()
-		log.WriteString(line + "\n")
-		if m := codeLine.FindStringSubmatch(line); m != nil {
-			go func(uri, code string) {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				defer cancel()
-				approved <- testop.ApproveDevice(ctx, uri, code, testop.User, testop.Password, approve)
-			}(m[1], m[2])
-		}
-	}
-	io.Copy(io.Discard, stderr)
-	err = cmd.Wait()
-	ts.Logf("tok login stderr:\n%s", log.String())
-	fmt.Fprint(ts.Stdout(), out.String())
-	fmt.Fprint(ts.Stderr(), log.String())
-	select {
-	case aerr := <-approved:
-		ts.Check(aerr)
-	default:
-		ts.Fatalf("devicelogin: tok printed no verification URI and code")
-	}
-	if (err == nil) == neg {
-		ts.Fatalf("devicelogin: tok login exit: %v", err)
-	}
-}
-
-// concurrent N TOK-ARGS... runs N copies of tok at once; all must succeed
-// and print the same token.
-func cmdConcurrent(ts *testscript.TestScript, neg bool, args []string) {
-	n, err := strconv.Atoi(args[0])
-	ts.Check(err)
-	outs := make([]string, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cmd := exec.Command(filepath.Join(tokDir, "tok"), args[1:]...)
-			cmd.Env = scriptEnv(ts)
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			outs[i] = string(out)
-			if err != nil {
-				errs[i] = fmt.Errorf("%v: %s", err, stderr.String())
-			}
-		}()
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil {
-			ts.Fatalf("concurrent: run %d failed: %v", i, errs[i])
-		}
-		if outs[i] != outs[0] || strings.TrimSpace(outs[i]) == "" {
-			ts.Fatalf("concurrent: run %d printed a different token", i)
-		}
-	}
-	fmt.Fprint(ts.Stdout(), outs[0])
-}
-
-// scriptEnv is the script's environment for a subprocess.
-func scriptEnv(ts *testscript.TestScript) []string {
-	// testscript does not expose its whole environment; rebuild the
-	// variables the scripts use.
-	var env []string
-	for _, name := range scriptVars {
-		env = append(env, name+"="+ts.Getenv(name))
-	}
-	return env
-}
-
-var scriptVars = []string{"PATH", "HOME", "WORK", "TMPDIR", "XDG_CONFIG_HOME", "TOK_STATE_DIR", "TOK_STORE", "TOK_PASSPHRASE",
-	"TOK_BROWSER", "TOK_CONFIG", "DBUS_SESSION_BUS_ADDRESS", "TOK_KEYRING_SERVICE", "TOK_MIN_TTL", "CI", "DISPLAY", "SSH_CONNECTION", "ISSUER", "TOK_SVC_CLIENT_SECRET", "TOK_DEX_CLIENT_ID"}

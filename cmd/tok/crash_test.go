@@ -20,15 +20,6 @@ func (e *tokEnv) loginExpiring(ttl time.Duration) {
 	e.op.SetAccessTTL(5 * time.Minute)
 }
 
-// result runs tok and returns stdout, stderr and the exit status.
-func (e *tokEnv) result(args ...string) (string, string, int) {
-	var stdout, stderr bytes.Buffer
-	cmd := e.tok(args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	return stdout.String(), stderr.String(), exitCode(err)
-}
-
 // killWhenHeld starts tok, waits until the provider holds its token
 // request or response, and kills tok with SIGKILL.
 func killWhenHeld(t *testing.T, e *tokEnv, args ...string) {
@@ -53,6 +44,7 @@ func killWhenHeld(t *testing.T, e *tokEnv, args ...string) {
 // kill -9 while the refresh request is on its way: the provider changed
 // nothing, the lock died with the process, the next run refreshes.
 func TestKillBeforeTheProviderRotates(t *testing.T) {
+	t.Parallel()
 	e := newTokEnv(t)
 	e.loginExpiring(2 * time.Minute)
 	before := e.run("print", "dex")
@@ -78,6 +70,7 @@ func TestKillBeforeTheProviderRotates(t *testing.T) {
 // the provider's rule), so a refresh needs a new login, which tok says
 // with exit 4 and the command, not with a store error.
 func TestKillAfterTheProviderRotated(t *testing.T) {
+	t.Parallel()
 	e := newTokEnv(t)
 	e.loginExpiring(2 * time.Minute)
 	before := e.run("print", "dex")
@@ -102,6 +95,7 @@ func TestKillAfterTheProviderRotated(t *testing.T) {
 // the stored login stays readable; the next run either carries on or
 // (rotation lost with the killed process) asks for a login with exit 4.
 func TestKillAtAnyMomentOfARefresh(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills 20 refreshes")
 	}
@@ -140,6 +134,7 @@ func TestKillAtAnyMomentOfARefresh(t *testing.T) {
 // A waiting process says what it waits for, and gets the token the holder
 // refreshed: one refresh request.
 func TestLockWaitSaysWhy(t *testing.T) {
+	t.Parallel()
 	e := newTokEnv(t)
 	e.loginExpiring(2 * time.Minute)
 	e.op.SetTokenDelay(3 * time.Second)

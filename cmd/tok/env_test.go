@@ -1,59 +1,236 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/rogpeppe/go-internal/testscript"
+
 	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
-// tokEnv is what setupScript gives a script, for Go tests that drive the
-// tok binary directly: signals, terminals, kill -9.
+// tokEnv is the world one end-to-end test runs tok in: an in-process
+// OpenID provider, a private work dir holding HOME, the state dir, TMPDIR
+// and the config, and the environment tok sees, which holds nothing of
+// the developer's. Scripts get it from setupScript, Go tests that drive
+// tok themselves (signals, terminals, kill -9, scans) from newTokEnv;
+// options vary it. tok itself is the test binary, registered with
+// testscript.Main and found on PATH.
 type tokEnv struct {
-	t   *testing.T
-	op  *testop.Server
-	dir string
-	env []string
+	t                *testing.T // nil in scripts
+	op               *testop.Server
+	dir              string // the work dir, $WORK: tok runs there
+	home, state, tmp string
+	env              []string
 }
 
-func newTokEnv(t *testing.T) *tokEnv {
+// envOption varies a tokEnv before its files are written.
+type envOption func(*envSpec)
+
+type envSpec struct {
+	op         *testop.Server // shared with other tokEnvs; nil: a new one
+	config     string         // the config file, $ISSUER replaced
+	outsideDir bool   // config at $WORK/etc/config.yaml, named by TOK_CONFIG
+	vars       []string
+	unset      []string
+}
+
+// withEnv sets variables (NAME=value), replacing the defaults.
+func withEnv(kv ...string) envOption {
+	return func(s *envSpec) { s.vars = append(s.vars, kv...) }
+}
+
+// withoutEnv removes variables from tok's environment.
+func withoutEnv(names ...string) envOption {
+	return func(s *envSpec) { s.unset = append(s.unset, names...) }
+}
+
+// withProvider runs tok against op, which other tokEnvs share (hosts of
+// one fleet), instead of a provider of its own.
+func withProvider(op *testop.Server) envOption {
+	return func(s *envSpec) { s.op = op }
+}
+
+// withConfig replaces defaultConfig in $XDG_CONFIG_HOME/tok/config.yaml.
+func withConfig(yaml string) envOption {
+	return func(s *envSpec) { s.config = yaml }
+}
+
+// withConfigOutsideHome writes the config to $WORK/etc/config.yaml, named
+// by TOK_CONFIG, and nothing under HOME: for tests that scan HOME for the
+// client secret the config holds.
+func withConfigOutsideHome(yaml string) envOption {
+	return func(s *envSpec) { s.config, s.outsideDir = yaml, true }
+}
+
+// newTokEnv builds a tokEnv in a temporary dir, with a provider of its
+// own unless withProvider gives one.
+func newTokEnv(t *testing.T, opts ...envOption) *tokEnv {
 	t.Helper()
-	srv, err := testop.Start(testop.Options{})
+	var spec envSpec
+	for _, o := range opts {
+		o(&spec)
+	}
+	srv := spec.op
+	if srv == nil {
+		var err error
+		if srv, err = testop.Start(testop.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Close)
+	}
+	e, err := buildEnv(t.TempDir(), srv, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(srv.Close)
-	work := t.TempDir()
-	home := filepath.Join(work, "home")
-	cfgDir := filepath.Join(home, ".config", "tok")
-	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	cfg := strings.ReplaceAll(defaultConfig, "$ISSUER", srv.Issuer)
-	if err := os.WriteFile(filepath.Join(cfgDir, "config.yaml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e := &tokEnv{t: t, op: srv, dir: work, env: []string{
-		"PATH=" + tokDir + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"HOME=" + home,
-		"WORK=" + work,
-		"TMPDIR=" + work,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"TOK_STATE_DIR=" + filepath.Join(work, "state"),
-		"TOK_STORE=file",
-		"TOK_PASSPHRASE=correct horse battery staple",
-		"TOK_BROWSER=browse",
-		"ISSUER=" + srv.Issuer,
-	}}
+	e.t = t
 	return e
 }
 
-// tok returns a command running the tok binary in e.
+// setupScript gives each script its own provider and tokEnv, plus the
+// variables scripts use to write configs: ISSUER and the clients.
+func setupScript(env *testscript.Env) error {
+	srv, err := testop.Start(testop.Options{})
+	if err != nil {
+		return err
+	}
+	env.Defer(srv.Close)
+	env.Values[opKey] = srv
+	e, err := buildEnv(env.WorkDir, srv, withEnv(
+		"PUBLIC_CLIENT="+testop.PublicClientID,
+		"CONF_CLIENT="+testop.ConfidentialClientID,
+		"CONF_SECRET="+testop.ConfidentialClientSecret,
+		"DBUS_SESSION_BUS_ADDRESS="+os.Getenv("DBUS_SESSION_BUS_ADDRESS"),
+	))
+	if err != nil {
+		return err
+	}
+	for _, kv := range e.env {
+		k, v, _ := strings.Cut(kv, "=")
+		env.Setenv(k, v)
+	}
+	return nil
+}
+
+func buildEnv(work string, srv *testop.Server, opts ...envOption) (*tokEnv, error) {
+	spec := envSpec{config: defaultConfig}
+	for _, o := range opts {
+		o(&spec)
+	}
+	e := &tokEnv{op: srv, dir: work, home: filepath.Join(work, "home"),
+		state: filepath.Join(work, "state"), tmp: filepath.Join(work, ".tmp")}
+	e.env = []string{
+		"PATH=" + os.Getenv("PATH"), // tok and the helper commands
+		"WORK=" + work,
+		"HOME=" + e.home,
+		"XDG_CONFIG_HOME=" + filepath.Join(e.home, ".config"),
+		"TMPDIR=" + e.tmp,
+		"TOK_STATE_DIR=" + e.state,
+		"TOK_STORE=" + storeFromTest(),
+		"TOK_PASSPHRASE=correct horse battery staple",
+		// Scripts run in parallel against one Secret Service: each gets
+		// its own keyring service so their logins never meet.
+		"TOK_KEYRING_SERVICE=tok-test-" + filepath.Base(work),
+		"TOK_BROWSER=browse",
+		"ISSUER=" + srv.Issuer,
+		// No display, no CI, no ssh: flow auto must not be decided by
+		// the developer's desktop.
+		"DISPLAY=", "WAYLAND_DISPLAY=", "CI=", "SSH_CONNECTION=", "SSH_TTY=", "BROWSER=",
+	}
+	for _, kv := range spec.vars {
+		e.setenv(kv)
+	}
+	for _, name := range spec.unset {
+		e.unsetenv(name)
+	}
+	cfg := strings.ReplaceAll(spec.config, "$ISSUER", srv.Issuer)
+	cfgPath := filepath.Join(e.home, ".config", "tok", "config.yaml")
+	if spec.outsideDir {
+		cfgPath = filepath.Join(work, "etc", "config.yaml")
+		e.setenv("TOK_CONFIG=" + cfgPath)
+	}
+	for _, d := range []string{e.tmp, filepath.Dir(cfgPath)} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	return e, os.WriteFile(cfgPath, []byte(cfg), 0o600)
+}
+
+// defaultConfig defines `dex` (public client, refresh rotation, browser),
+// `auto` (flow: auto) and `svc` (client credentials) against the test's
+// provider.
+const defaultConfig = `providers:
+  dex:
+    issuer: $ISSUER
+    client_id: tok-public
+    scopes: [openid, offline_access, email]
+    flow: browser
+  auto:
+    issuer: $ISSUER
+    client_id: tok-public
+    scopes: [openid, offline_access]
+  svc:
+    issuer: $ISSUER
+    client_id: tok-confidential
+    client_secret: tok-secret
+    flow: client_credentials
+`
+
+// setenv sets NAME=value in tok's environment, replacing any value.
+func (e *tokEnv) setenv(kv string) {
+	name, _, _ := strings.Cut(kv, "=")
+	e.unsetenv(name)
+	e.env = append(e.env, kv)
+}
+
+func (e *tokEnv) unsetenv(name string) {
+	e.env = dropEnv(e.env, name)
+}
+
+// with returns a copy of e whose environment also holds kv.
+func (e *tokEnv) with(kv ...string) *tokEnv {
+	c := *e
+	c.env = append([]string(nil), e.env...)
+	for _, x := range kv {
+		c.setenv(x)
+	}
+	return &c
+}
+
+// dropEnv removes name from env.
+func dropEnv(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// tokPath is the tok that testscript.Main put on PATH: this test binary.
+func tokPath() string {
+	p, err := exec.LookPath("tok")
+	if err != nil {
+		panic("tok is not on PATH: TestMain registers it with testscript.Main")
+	}
+	return p
+}
+
+// tok returns a command running tok in e.
 func (e *tokEnv) tok(args ...string) *exec.Cmd {
-	cmd := exec.Command(filepath.Join(tokDir, "tok"), args...)
+	return e.command(context.Background(), args...)
+}
+
+// command is tok, killed when ctx ends.
+func (e *tokEnv) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, tokPath(), args...)
 	cmd.Env = e.env
 	cmd.Dir = e.dir
 	return cmd
@@ -62,14 +239,26 @@ func (e *tokEnv) tok(args ...string) *exec.Cmd {
 // run runs tok and fails the test unless it succeeds; it returns stdout.
 func (e *tokEnv) run(args ...string) string {
 	e.t.Helper()
-	var stderr strings.Builder
-	cmd := e.tok(args...)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		e.t.Fatalf("tok %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	out, stderr, code := e.result(args...)
+	if code != 0 {
+		e.t.Fatalf("tok %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
 	}
-	return string(out)
+	return out
+}
+
+// result runs tok to the end and returns stdout, stderr and the exit
+// status.
+func (e *tokEnv) result(args ...string) (string, string, int) {
+	e.t.Helper()
+	var stdout, stderr strings.Builder
+	cmd := e.tok(args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		e.t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), exitCode(err)
 }
 
 func exitCode(err error) int {

@@ -50,6 +50,7 @@ func (o *ptyOutput) waitFor(t *testing.T, s string) {
 // reaches the child once (tok hands it the foreground, so the terminal
 // signals the child directly and tok forwards nothing).
 func TestExecOnTerminal(t *testing.T) {
+	t.Parallel()
 	e := newTokEnv(t)
 	e.run("login", "dex")
 	cmd := e.tok("exec", "dex", "--", "tty-child")
@@ -99,6 +100,7 @@ func TestExecOnTerminal(t *testing.T) {
 // shell gets the terminal back and says so; fg resumes the child on the
 // terminal, where it reads and gets Ctrl-C as before.
 func TestExecJobControl(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("job control is supervised on linux")
 	}
@@ -109,7 +111,7 @@ func TestExecJobControl(t *testing.T) {
 	e := newTokEnv(t)
 	e.run("login", "dex")
 	sh := exec.Command(bash, "--norc", "--noprofile", "-i")
-	sh.Env = append(e.env, "PS1=$ ", "TERM=dumb")
+	sh.Env = e.with("PS1=$ ", "TERM=dumb").env
 	sh.Dir = e.dir
 	master, out := startPTY(t, sh)
 	master.Write([]byte("tok exec dex -- tty-child\n"))
@@ -189,6 +191,7 @@ func startPTY(t *testing.T, cmd *exec.Cmd) (*os.File, *ptyOutput) {
 // Closing the terminal while the child holds it: the child gets SIGHUP
 // once, however the kernel and the shell each pass the hangup on.
 func TestExecTerminalHangup(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("linux")
 	}
@@ -201,8 +204,9 @@ func TestExecTerminalHangup(t *testing.T) {
 	for _, shell := range []bool{true, false} {
 		name := map[bool]string{true: "a shell leads the session", false: "tok leads the session"}[shell]
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			report := filepath.Join(t.TempDir(), "report")
-			env := append(e.env, "PS1=$ ", "TERM=dumb", "SIGCHILD_REPORT="+report, "SIGCHILD_QUIET=2s")
+			env := e.with("PS1=$ ", "TERM=dumb", "SIGCHILD_REPORT="+report, "SIGCHILD_QUIET=2s").env
 			cmd := e.tok("exec", "dex", "--", "sigchild", "0")
 			if shell {
 				cmd = exec.Command(bash, "--norc", "--noprofile", "-i")

@@ -89,6 +89,7 @@ func atoi(t *testing.T, s string) int {
 // A signal sent to tok, or to tok's whole process group, reaches the child
 // exactly once; tok then exits with the child's status.
 func TestExecForwardsSignalsOnce(t *testing.T) {
+	t.Parallel()
 	e := newTokEnv(t)
 	e.run("login", "dex")
 	for _, tc := range []struct {
@@ -103,6 +104,7 @@ func TestExecForwardsSignalsOnce(t *testing.T) {
 			name += " to the group"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			c := startExecChild(t, e, "sigchild", "42")
 			pid := c.cmd.Process.Pid
 			if tc.group {
@@ -125,6 +127,7 @@ func TestExecForwardsSignalsOnce(t *testing.T) {
 
 // A child that dies of the signal makes tok exit 128+N.
 func TestExecChildKilledBySignal(t *testing.T) {
+	t.Parallel()
 	e := newTokEnv(t)
 	e.run("login", "dex")
 	c := startExecChild(t, e, "sigchild", "die")
@@ -142,6 +145,7 @@ func TestExecChildKilledBySignal(t *testing.T) {
 // The token is in the child's environment and in no argv: neither tok's
 // nor the child's command line holds it.
 func TestExecTokenNotInArgv(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
 		t.Skip("no /proc")
 	}
@@ -179,13 +183,14 @@ func itoa(n int) string {
 // Token files go when tok is interrupted: the signal reaches the child,
 // the child exits, tok removes the directory.
 func TestExecTokenFilesRemovedOnSignal(t *testing.T) {
+	t.Parallel()
 	e := newTokEnv(t)
 	e.run("login", "dex")
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		cmd := e.tok("exec", "dex", "--token-files", "--", "sigchild", "0")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		c := startExecCmd(t, cmd)
-		dirs, _ := filepath.Glob(filepath.Join(e.dir, "tok-exec-*"))
+		dirs, _ := filepath.Glob(filepath.Join(e.tmp, "tok-exec-*"))
 		if len(dirs) != 1 {
 			t.Fatalf("token file directories while the child runs: %v", dirs)
 		}

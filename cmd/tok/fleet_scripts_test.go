@@ -17,28 +17,21 @@ import (
 var etcdScripts = []string{"login_browser", "refresh", "logout", "import", "exec_basic", "exec_files", "exec_serve", "mcp_login"}
 
 func TestScriptsEtcd(t *testing.T) {
+	t.Parallel()
 	c := testetcd.ForTest(t, testetcd.Options{})
 	var files []string
 	for _, s := range etcdScripts {
 		files = append(files, filepath.Join("..", "..", "testdata", "script", s+".txtar"))
 	}
-	testscript.Run(t, testscript.Params{
-		Files: files,
-		Setup: func(env *testscript.Env) error {
-			if err := setupScript(env); err != nil {
-				return err
-			}
-			env.Setenv("TOK_STORE", "etcd")
-			env.Setenv("TOK_ETCD_ENDPOINTS", strings.Join(c.Endpoints, ","))
-			env.Setenv("TOK_ETCD_PREFIX", "/tok/"+filepath.Base(env.WorkDir)+"/")
-			return nil
-		},
-		Cmds:                scriptCommands,
-		RequireExplicitExec: true,
-	})
-}
-
-func init() {
-	// Passed to the tok processes the scripts' own commands start.
-	scriptVars = append(scriptVars, "TOK_ETCD_ENDPOINTS", "TOK_ETCD_PREFIX")
+	p := scriptParams("", files...)
+	p.Setup = func(env *testscript.Env) error {
+		if err := setupScript(env); err != nil {
+			return err
+		}
+		env.Setenv("TOK_STORE", "etcd")
+		env.Setenv("TOK_ETCD_ENDPOINTS", strings.Join(c.Endpoints, ","))
+		env.Setenv("TOK_ETCD_PREFIX", "/tok/"+filepath.Base(env.WorkDir)+"/")
+		return nil
+	}
+	testscript.Run(t, p)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -26,29 +25,11 @@ const fleetPassphrase = "fleet passphrase shared by the hosts"
 // dir, the shared provider, and store: etcd on the shared cluster.
 func newFleetHost(t *testing.T, op *testop.Server, c *testetcd.Cluster, etcdBlock string) *tokEnv {
 	t.Helper()
-	work := t.TempDir()
-	home := filepath.Join(work, "home")
-	cfgDir := filepath.Join(home, ".config", "tok")
-	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
 	if etcdBlock == "" {
 		etcdBlock = fmt.Sprintf("etcd:\n  endpoints: [%s]\n  prefix: /tok/\n", strings.Join(c.Endpoints, ", "))
 	}
-	cfg := strings.ReplaceAll(defaultConfig, "$ISSUER", op.Issuer) + "store: etcd\n" + etcdBlock
-	if err := os.WriteFile(filepath.Join(cfgDir, "config.yaml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &tokEnv{t: t, op: op, dir: work, env: []string{
-		"PATH=" + tokDir + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"HOME=" + home,
-		"WORK=" + work,
-		"TMPDIR=" + work,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"TOK_STATE_DIR=" + filepath.Join(work, "state"),
-		"TOK_PASSPHRASE=" + fleetPassphrase,
-		"TOK_BROWSER=browse",
-	}}
+	return newTokEnv(t, withProvider(op), withConfig(defaultConfig+"store: etcd\n"+etcdBlock),
+		withoutEnv("TOK_STORE"), withEnv("TOK_PASSPHRASE="+fleetPassphrase))
 }
 
 // newFleet is a provider with strict rotation, a three-member cluster and
@@ -84,6 +65,7 @@ func validToken(op *testop.Server, tok string) bool {
 // refresh: one refresh request to the provider, thirty valid tokens. And
 // etcd holds nothing but ciphertext and the index.
 func TestFleetThirtyPrintsOneRefresh(t *testing.T) {
+	t.Parallel()
 	op, c, hosts := newFleet(t, 3, testetcd.Options{})
 	op.SetAccessTTL(2 * time.Minute)
 	hosts[0].run("login", "dex")
@@ -174,6 +156,7 @@ func scanForSecrets(t *testing.T, c *testetcd.Cluster, op *testop.Server) {
 // exit 4 with the command, as on one machine). The killed processes run
 // a tok built with -tags toktest whose lease is 2s, not 15s.
 func TestFleetKillTheLockHolder(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills 20 lock holders")
 	}
@@ -281,6 +264,7 @@ func buildShortLeaseTok(t *testing.T) string {
 // the endpoints, after the store's timeout, never another store. Once they
 // are back: fine again.
 func TestFleetMemberLoss(t *testing.T) {
+	t.Parallel()
 	op, c, hosts := newFleet(t, 2, testetcd.Options{})
 	a, b := hosts[0], hosts[1]
 	a.run("login", "dex")
@@ -331,6 +315,7 @@ func TestFleetMemberLoss(t *testing.T) {
 // The TLS set-up of the README: a CA, the members' server certificate and
 // this host's client certificate. And what a wrong set-up says.
 func TestFleetTLSAndMistakes(t *testing.T) {
+	t.Parallel()
 	op, c, _ := newFleet(t, 0, testetcd.Options{TLS: true})
 	block := func(ca, cert, key string) string {
 		return fmt.Sprintf("etcd:\n  endpoints: [%s]\n  prefix: /tok/\n  ca_file: %s\n  cert_file: %s\n  key_file: %s\n",

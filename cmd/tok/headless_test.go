@@ -7,15 +7,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -30,13 +27,6 @@ import (
 )
 
 func init() {
-	scriptVars = append(scriptVars,
-		"SSH_TTY", "WAYLAND_DISPLAY", "BROWSER", "NO_COLOR", "TERM",
-		"TOK_PASSPHRASE_FILE", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR",
-		"TOK_CI_ISSUER", "TOK_CI_TOKEN_URL", "TOK_CI_CLIENT_ID", "TOK_CI_CLIENT_SECRET", "TOK_CI_FLOW", "TOK_CI_SCOPES",
-		"TOK_SVC2_ISSUER", "TOK_SVC2_CLIENT_SECRET",
-		"TOK_NODEV_ISSUER", "TOK_NODEV_AUTH_URL", "TOK_NODEV_TOKEN_URL", "TOK_NODEV_CLIENT_ID",
-	)
 	scriptCommands["optoken"] = cmdOPToken
 }
 
@@ -87,67 +77,6 @@ func deviceToken(ctx context.Context, issuer string) (*oauth2.Token, error) {
 		return nil, err
 	}
 	return conf.DeviceAccessToken(ctx, da)
-}
-
-// tokHost is a private HOME, state dir and config next to a running
-// provider, for running the real tok binary from a Go test.
-type tokHost struct {
-	t   *testing.T
-	srv *testop.Server
-	env []string
-}
-
-func newTokHost(t *testing.T, extraEnv ...string) *tokHost {
-	t.Helper()
-	srv, err := testop.Start(testop.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	work := t.TempDir()
-	cfgDir := filepath.Join(work, "home", ".config", "tok")
-	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	cfg := strings.ReplaceAll(defaultConfig, "$ISSUER", srv.Issuer)
-	if err := os.WriteFile(filepath.Join(cfgDir, "config.yaml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + filepath.Join(work, "home"),
-		"XDG_CONFIG_HOME=" + filepath.Join(work, "home", ".config"),
-		"TOK_STATE_DIR=" + filepath.Join(work, "state"),
-		"TOK_STORE=file",
-		"TOK_PASSPHRASE=correct horse battery staple",
-		"TMPDIR=" + os.TempDir(),
-	}
-	return &tokHost{t: t, srv: srv, env: append(env, extraEnv...)}
-}
-
-func (h *tokHost) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, filepath.Join(tokDir, "tok"), args...)
-	cmd.Env = h.env
-	return cmd
-}
-
-// run runs tok to the end and returns stdout, stderr and the exit status.
-func (h *tokHost) run(args ...string) (string, string, int) {
-	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := h.command(ctx, args...)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		h.t.Fatal(err)
-	}
-	return stdout.String(), stderr.String(), code
 }
 
 // lineWatcher collects a stream as tok writes it and lets a test wait for
@@ -265,7 +194,7 @@ var authURLLine = regexp.MustCompile(`(?m)^(http://127\.0\.0\.1:\d+/authorize\?\
 // pasteLogin runs `tok login ARGS...`, waits for the authorization URL,
 // logs in elsewhere and pastes the final redirect on tok's stdin, after
 // pasting each of before.
-func (h *tokHost) pasteLogin(t *testing.T, args []string, before ...func(callback string) string) (string, error) {
+func (h *tokEnv) pasteLogin(t *testing.T, args []string, before ...func(callback string) string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -299,7 +228,8 @@ func (h *tokHost) pasteLogin(t *testing.T, args []string, before ...func(callbac
 }
 
 func TestNoBrowserPastedRedirect(t *testing.T) {
-	h := newTokHost(t, "TOK_BROWSER=false")
+	t.Parallel()
+	h := newTokEnv(t, withEnv("TOK_BROWSER=false"))
 	forged := func(cb string) string {
 		u, _ := url.Parse(cb)
 		q := u.Query()
@@ -325,10 +255,10 @@ func TestNoBrowserPastedRedirect(t *testing.T) {
 	if strings.Contains(stderr, "Opening your browser") {
 		t.Error("--no-browser opened a browser")
 	}
-	if h.srv.Count("authorization_code") != 1 {
-		t.Errorf("%d code exchanges, want 1", h.srv.Count("authorization_code"))
+	if h.op.Count("authorization_code") != 1 {
+		t.Errorf("%d code exchanges, want 1", h.op.Count("authorization_code"))
 	}
-	if out, serr, code := h.run("print", "dex"); code != 0 || len(strings.TrimSpace(out)) < 16 {
+	if out, serr, code := h.result("print", "dex"); code != 0 || len(strings.TrimSpace(out)) < 16 {
 		t.Fatalf("print after a pasted login: exit %d\n%s", code, serr)
 	}
 }
@@ -337,10 +267,11 @@ func TestNoBrowserPastedRedirect(t *testing.T) {
 // provider has no device flow falls back to --no-browser: URL printed, the
 // redirect pasted.
 func TestAutoWithoutDeviceEndpoint(t *testing.T) {
-	h := newTokHost(t, "CI=true", "TOK_BROWSER=false")
-	h.env = append(h.env,
-		"TOK_NODEV_ISSUER="+h.srv.Issuer, "TOK_NODEV_AUTH_URL="+h.srv.Issuer+"/authorize",
-		"TOK_NODEV_TOKEN_URL="+h.srv.Issuer+"/oauth/token", "TOK_NODEV_CLIENT_ID="+testop.PublicClientID,
+	t.Parallel()
+	h := newTokEnv(t, withEnv("CI=true", "TOK_BROWSER=false"))
+	h = h.with(
+		"TOK_NODEV_ISSUER="+h.op.Issuer, "TOK_NODEV_AUTH_URL="+h.op.Issuer+"/authorize",
+		"TOK_NODEV_TOKEN_URL="+h.op.Issuer+"/oauth/token", "TOK_NODEV_CLIENT_ID="+testop.PublicClientID,
 		"TOK_NODEV_SCOPES=openid offline_access")
 	stderr, err := h.pasteLogin(t, []string{"nodev"})
 	if err != nil {
@@ -355,7 +286,8 @@ func TestAutoWithoutDeviceEndpoint(t *testing.T) {
 // TestDeviceLoginPlainStderr: without a terminal the device flow writes
 // plain lines only: no escape sequences, no carriage returns.
 func TestDeviceLoginPlainStderr(t *testing.T) {
-	h := newTokHost(t, "CI=true", "TERM=xterm-256color")
+	t.Parallel()
+	h := newTokEnv(t, withEnv("CI=true", "TERM=xterm-256color"))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := h.command(ctx, "login", "auto")
@@ -392,12 +324,13 @@ func TestDeviceLoginPlainStderr(t *testing.T) {
 // TestKeyringRemedyNoBus: with no D-Bus at all, the keyring error names
 // the remedies for this host on one line, exit 5.
 func TestKeyringRemedyNoBus(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid())); err == nil || runtime.GOOS != "linux" {
 		t.Skip("this host has a session bus at the standard place, or is not linux")
 	}
-	h := newTokHost(t, "TOK_STORE=keyring")
-	h.env = dropEnv(h.env, "DBUS_SESSION_BUS_ADDRESS")
-	_, stderr, code := h.run("print", "dex")
+	h := newTokEnv(t, withEnv("TOK_STORE=keyring"))
+	h.unsetenv("DBUS_SESSION_BUS_ADDRESS")
+	_, stderr, code := h.result("print", "dex")
 	if code != 5 {
 		t.Fatalf("exit %d, want 5: %s", code, stderr)
 	}
@@ -407,15 +340,4 @@ func TestKeyringRemedyNoBus(t *testing.T) {
 	if stderr != want {
 		t.Errorf("stderr =\n%q\nwant\n%q", stderr, want)
 	}
-}
-
-// dropEnv removes name from env.
-func dropEnv(env []string, name string) []string {
-	var out []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }

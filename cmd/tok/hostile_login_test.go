@@ -21,6 +21,7 @@ const hostileCanary = "CANARY-hostile-4c1d"
 // one clean line on stderr with exit 1, nothing on stdout, nothing of the
 // body, and nothing stored.
 func TestHostileTokenEndpoint(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		status      int
@@ -49,6 +50,7 @@ func TestHostileTokenEndpoint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var followed atomic.Bool
 			var srv *httptest.Server
 			srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -16,15 +16,10 @@ import (
 // Ctrl-C during a login ends it cleanly: exit 130, one line, the redirect
 // listener closed, nothing stored.
 func TestLoginInterrupted(t *testing.T) {
-	srv, err := testop.Start(testop.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	dir := t.TempDir()
-	cmd := exec.Command(filepath.Join(tokDir, "tok"), "login", "x", "--no-browser")
-	cmd.Env = append(os.Environ(), "HOME="+dir, "TOK_STATE_DIR="+dir, "TOK_STORE=file", "TOK_PASSPHRASE=p",
-		"TOK_X_ISSUER="+srv.Issuer, "TOK_X_CLIENT_ID="+testop.PublicClientID, "TOK_X_FLOW=browser", "TOK_CONFIG=")
+	t.Parallel()
+	e := newTokEnv(t)
+	e = e.with("TOK_X_ISSUER="+e.op.Issuer, "TOK_X_CLIENT_ID="+testop.PublicClientID, "TOK_X_FLOW=browser")
+	cmd := e.tok("login", "x", "--no-browser")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -54,8 +49,8 @@ func TestLoginInterrupted(t *testing.T) {
 	if last := lines[len(lines)-1]; last != "tok: interrupted" {
 		t.Fatalf("last line = %q", last)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "logins")); err == nil {
-		entries, _ := os.ReadDir(filepath.Join(dir, "logins"))
+	if _, err := os.Stat(filepath.Join(e.state, "logins")); err == nil {
+		entries, _ := os.ReadDir(filepath.Join(e.state, "logins"))
 		if len(entries) > 0 {
 			t.Fatal("an interrupted login stored something")
 		}

@@ -17,17 +17,16 @@ var keyringScripts = []string{"login_browser", "login_device", "refresh", "logou
 // TestScriptsKeyring runs keyringScripts with the real Secret Service
 // (gnome-keyring under dbus-run-session, in a temporary HOME).
 func TestScriptsKeyring(t *testing.T) {
+	t.Parallel()
 	if !testkeyring.InSession() {
-		testkeyring.Run(t, "^TestScriptsKeyring$", binDirEnv+"="+tokDir)
+		testkeyring.Run(t, "^TestScriptsKeyring$")
 		return
 	}
 	var files []string
 	for _, s := range keyringScripts {
 		files = append(files, filepath.Join("..", "..", "testdata", "script", s+".txtar"))
 	}
-	testscript.Run(t, testscript.Params{
-		Files: files, Setup: setupScript, Cmds: scriptCommands, RequireExplicitExec: true,
-	})
+	testscript.Run(t, scriptParams("", files...))
 }
 
 // storeFromTest is the store the scripts use: the real keyring inside

@@ -86,48 +86,36 @@ type leakRun struct {
 	tokenOut bool
 }
 
+// leakEnv is a tokEnv that keeps every run of tok for the scans: its
+// config, which holds the client secret the user gave, lives outside
+// HOME, since every file under HOME is scanned, and its processes record
+// what they saw in rec.
 type leakEnv struct {
-	t                           *testing.T
-	srv                         *testop.Server
-	work, home, state, tmp, rec string
-	env                         []string
-	runs                        []*leakRun
-	kinds                       map[string]int // processes recorded by check
+	*tokEnv
+	rec   string
+	runs  []*leakRun
+	kinds map[string]int // processes recorded by check
 	// untraced: no run is expected to make a request (tok stops before
 	// any when the store is unreachable), so no -v trace line is due.
 	untraced bool
 }
 
 func newLeakEnv(t *testing.T) *leakEnv {
-	srv, err := testop.Start(testop.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	work := t.TempDir()
-	e := &leakEnv{t: t, srv: srv, work: work,
-		home: filepath.Join(work, "home"), state: filepath.Join(work, "state"),
-		tmp: filepath.Join(work, "tmp"), rec: filepath.Join(work, "rec")}
-	for _, d := range []string{e.home, e.tmp, e.rec, filepath.Join(work, "etc")} {
+	t.Helper()
+	e := newTokEnv(t, withConfigOutsideHome(leakConfig),
+		withEnv("TOK_STORE=file", "TOK_PASSPHRASE="+leakPassphrase, "TOK_BROWSER=leak-browser"))
+	le := &leakEnv{tokEnv: e, rec: filepath.Join(e.dir, "rec")}
+	e.setenv("XDG_STATE_HOME=" + filepath.Join(e.home, ".local", "state"))
+	e.setenv("XDG_CACHE_HOME=" + filepath.Join(e.home, ".cache"))
+	e.setenv(leakRecEnv + "=" + le.rec)
+	e.setenv("DBUS_SESSION_BUS_ADDRESS=unix:path=" + filepath.Join(e.dir, "no-bus"))
+	for _, d := range []string{e.home, le.rec} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// The config, which holds the client secret the user gave, lives
-	// outside HOME: every file under HOME is scanned.
-	cfg := strings.ReplaceAll(leakConfig, "$ISSUER", srv.Issuer)
-	e.write("etc/config.yaml", cfg)
-	e.write("etc/bad-secret.yaml", strings.ReplaceAll(leakBadConfig, "$ISSUER", srv.Issuer))
-	e.env = []string{
-		"PATH=" + os.Getenv("PATH"), // the helper commands
-		"HOME=" + e.home, "XDG_CONFIG_HOME=" + filepath.Join(e.home, ".config"),
-		"XDG_STATE_HOME=" + filepath.Join(e.home, ".local", "state"), "XDG_CACHE_HOME=" + filepath.Join(e.home, ".cache"),
-		"TMPDIR=" + e.tmp, "TOK_STATE_DIR=" + e.state, "TOK_STORE=file", "TOK_PASSPHRASE=" + leakPassphrase,
-		"TOK_CONFIG=" + filepath.Join(work, "etc", "config.yaml"),
-		"TOK_BROWSER=leak-browser", leakRecEnv + "=" + e.rec,
-		"DBUS_SESSION_BUS_ADDRESS=unix:path=" + filepath.Join(work, "no-bus"),
-	}
-	return e
+	le.write("etc/bad-secret.yaml", strings.ReplaceAll(leakBadConfig, "$ISSUER", e.op.Issuer))
+	return le
 }
 
 const leakConfig = `providers:
@@ -160,7 +148,7 @@ const leakBadConfig = `providers:
 `
 
 func (e *leakEnv) write(rel, content string) {
-	if err := os.WriteFile(filepath.Join(e.work, rel), []byte(content), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(e.dir, rel), []byte(content), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -170,14 +158,14 @@ func (e *leakEnv) write(rel, content string) {
 func (e *leakEnv) tok(want int, onStderr func(string), args ...string) *leakRun {
 	e.t.Helper()
 	r := &leakRun{args: args}
-	cmd := exec.Command(filepath.Join(tokDir, "tok"), append([]string{"-v"}, args...)...)
+	cmd := e.tokEnv.tok(append([]string{"-v"}, args...)...)
 	if runtime.GOOS == "linux" {
 		// Start tok with core dumps allowed, so that the check of
 		// cli.harden (via the browser's view of its parent) means
 		// something where the default soft limit is already 0.
 		cmd = exec.Command("/bin/sh", append([]string{"-c", `ulimit -S -c unlimited 2>/dev/null; exec "$0" "$@"`, cmd.Path}, cmd.Args[1:]...)...)
+		cmd.Env, cmd.Dir = e.env, e.dir
 	}
-	cmd.Env, cmd.Dir = e.env, e.work
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	pr, pw := io.Pipe()
@@ -222,6 +210,7 @@ func (e *leakEnv) print(args ...string) *leakRun {
 }
 
 func TestNoSecretLeaks(t *testing.T) {
+	t.Parallel()
 	e := newLeakEnv(t)
 
 	e.tok(0, nil, "providers")
@@ -266,10 +255,10 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	// Error paths.
 	e.tok(2, nil, "print", "nosuch")
-	e.tok(2, nil, "--config", filepath.Join(e.work, "etc", "bad-secret.yaml"), "print", "conf")
+	e.tok(2, nil, "--config", filepath.Join(e.dir, "etc", "bad-secret.yaml"), "print", "conf")
 	e.tok(2, nil, "print", "conf", "--format", "yaml")
 	e.tok(4, nil, "print", "dex:nobody")
-	e.srv.DropRefreshTokens()
+	e.op.DropRefreshTokens()
 	e.tok(4, nil, "print", "dex", "--min-ttl", "10m")
 	e.tok(4, nil, "refresh", "conf")
 	e.tok(4, nil, "exec", "dex:dev", "--min-ttl", "10m", "--", "leak-child")
@@ -315,7 +304,7 @@ func containsAny(s string, list []string) bool {
 func (e *leakEnv) check() []string {
 	t := e.t
 	t.Helper()
-	secrets := append(e.srv.Secrets(), testop.ConfidentialClientSecret, leakPassphrase)
+	secrets := append(e.op.Secrets(), testop.ConfidentialClientSecret, leakPassphrase)
 	find := func(s string) string {
 		for _, sec := range secrets {
 			if strings.Contains(s, sec) {

@@ -34,6 +34,7 @@ const clientDone = "client: initialize, tools/list and tools/call done"
 // when the suite is not installed (testdata/mcp-conformance/install.sh) or
 // namespaces are not allowed, except in CI, where it fails instead.
 func TestMCPConformance(t *testing.T) {
+	t.Parallel()
 	dir, err := filepath.Abs(filepath.Join("..", "..", "testdata", "mcp-conformance"))
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +82,7 @@ func runConformanceSuite(t *testing.T, node, suite, client, name string) (passed
 	cmd := exec.CommandContext(ctx, "unshare", "-n", "sh", "-c",
 		`ip link set lo up && exec "$0" "$1" client --command "$2" --suite "$3" --timeout 60000 -o "$4"`,
 		node, suite, client, name, out)
-	cmd.Env = append(os.Environ(), "TOK_BIN="+filepath.Join(tokDir, "tok"))
+	cmd.Env = append(os.Environ(), "TOK_BIN="+tokPath())
 	log, err := cmd.CombinedOutput()
 	if err != nil {
 		failures = append(failures, fmt.Sprintf("suite %s: %v", name, err))

@@ -23,7 +23,7 @@ import (
 // person's shell. stdout stays a pipe. It returns the running command,
 // the terminal's screen stream, the master side (the person's keyboard)
 // and the slave side (to inspect its modes).
-func (h *tokHost) onTerminal(t *testing.T, ctx context.Context, stdinTTY bool, args ...string) (*exec.Cmd, *lineWatcher, *os.File, *os.File, *strings.Builder) {
+func (h *tokEnv) onTerminal(t *testing.T, ctx context.Context, stdinTTY bool, args ...string) (*exec.Cmd, *lineWatcher, *os.File, *os.File, *strings.Builder) {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -71,6 +71,7 @@ func waitExit(t *testing.T, cmd *exec.Cmd, screen *lineWatcher, last *regexp.Reg
 var sgrSeq = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 func TestDeviceLoginOnTerminal(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		env     []string
@@ -87,7 +88,8 @@ func TestDeviceLoginOnTerminal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newTokHost(t, append([]string{"CI=true", "TERM=xterm-256color"}, tt.env...)...)
+			t.Parallel()
+			h := newTokEnv(t, withEnv(append([]string{"CI=true", "TERM=xterm-256color"}, tt.env...)...))
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			cmd, screen, _, _, stdout := h.onTerminal(t, ctx, false, "login", "auto")
@@ -125,7 +127,8 @@ func TestDeviceLoginOnTerminal(t *testing.T) {
 
 // TestDeviceLoginDumbTerminal: TERM=dumb gets the plain lines.
 func TestDeviceLoginDumbTerminal(t *testing.T) {
-	h := newTokHost(t, "CI=true", "TERM=dumb")
+	t.Parallel()
+	h := newTokEnv(t, withEnv("CI=true", "TERM=dumb"))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd, screen, _, _, _ := h.onTerminal(t, ctx, false, "login", "auto")
@@ -151,8 +154,8 @@ func typeLine(t *testing.T, screen *lineWatcher, ptmx *os.File, prompt, s string
 }
 
 func TestPassphraseFromTerminal(t *testing.T) {
-	h := newTokHost(t)
-	h.env = dropEnv(h.env, "TOK_PASSPHRASE")
+	t.Parallel()
+	h := newTokEnv(t, withoutEnv("TOK_PASSPHRASE"))
 	const pass = "tr0ub4dor-and-3"
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -178,14 +181,12 @@ func TestPassphraseFromTerminal(t *testing.T) {
 	if len(token) < 16 || strings.Contains(screen.String(), pass) {
 		t.Fatalf("print: stdout %q; screen:\n%s", token, screen)
 	}
-	if h.srv.Count("client_credentials") != 1 {
-		t.Errorf("the stored token was not read: %d fetches", h.srv.Count("client_credentials"))
+	if h.op.Count("client_credentials") != 1 {
+		t.Errorf("the stored token was not read: %d fetches", h.op.Count("client_credentials"))
 	}
 
 	// The same store opens with TOK_PASSPHRASE and no terminal.
-	h2 := *h
-	h2.env = append(append([]string{}, h.env...), "TOK_PASSPHRASE="+pass)
-	if out, serr, code := h2.run("print", "svc"); code != 0 || strings.TrimSpace(out) != token {
+	if out, serr, code := h.with("TOK_PASSPHRASE="+pass).result("print", "svc"); code != 0 || strings.TrimSpace(out) != token {
 		t.Fatalf("print with TOK_PASSPHRASE: exit %d, %q\n%s", code, out, serr)
 	}
 
@@ -209,8 +210,8 @@ func TestPassphraseFromTerminal(t *testing.T) {
 }
 
 func TestPassphraseMismatch(t *testing.T) {
-	h := newTokHost(t)
-	h.env = dropEnv(h.env, "TOK_PASSPHRASE")
+	t.Parallel()
+	h := newTokEnv(t, withoutEnv("TOK_PASSPHRASE"))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd, screen, ptmx, _, _ := h.onTerminal(t, ctx, true, "login", "svc")
@@ -224,9 +225,9 @@ func TestPassphraseMismatch(t *testing.T) {
 // TestNoPromptWithoutTerminal: piped stdin means no person: no prompt,
 // exit 5 at once.
 func TestNoPromptWithoutTerminal(t *testing.T) {
-	h := newTokHost(t)
-	h.env = dropEnv(h.env, "TOK_PASSPHRASE")
-	_, stderr, code := h.run("login", "svc")
+	t.Parallel()
+	h := newTokEnv(t, withoutEnv("TOK_PASSPHRASE"))
+	_, stderr, code := h.result("login", "svc")
 	if code != 5 || strings.Contains(stderr, "passphrase for the file store:") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
@@ -235,10 +236,11 @@ func TestNoPromptWithoutTerminal(t *testing.T) {
 // TestImportFromTerminal: import at a terminal asks for the token without
 // echo.
 func TestImportFromTerminal(t *testing.T) {
-	h := newTokHost(t)
+	t.Parallel()
+	h := newTokEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	tok, err := deviceToken(ctx, h.srv.Issuer)
+	tok, err := deviceToken(ctx, h.op.Issuer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +252,7 @@ func TestImportFromTerminal(t *testing.T) {
 	if strings.Contains(screen.String(), tok.RefreshToken) || stdout.Len() != 0 {
 		t.Fatalf("the token was echoed:\n%s", screen)
 	}
-	if out, serr, code := h.run("print", "dex"); code != 0 || len(strings.TrimSpace(out)) < 16 {
+	if out, serr, code := h.result("print", "dex"); code != 0 || len(strings.TrimSpace(out)) < 16 {
 		t.Fatalf("print after import: exit %d\n%s", code, serr)
 	}
 }

@@ -89,24 +89,16 @@ func approveRealDevice(ctx context.Context, uri, code string, approve bool) erro
 }
 
 func TestRealProviderHeadless(t *testing.T) {
+	t.Parallel()
 	issuer := startHeadlessOP(t)
-	work := t.TempDir()
-	pass := filepath.Join(work, "passphrase")
+	pass := filepath.Join(t.TempDir(), "passphrase")
 	if err := os.WriteFile(pass, []byte("a mounted secret\n"), 0o400); err != nil {
 		t.Fatal(err)
 	}
-	cfgDir := filepath.Join(work, "config", "tok")
-	os.MkdirAll(cfgDir, 0o700)
 	cfg := fmt.Sprintf("providers:\n  real:\n    issuer: %s\n    client_id: tok-device\n    scopes: [openid, offline_access]\n", issuer)
-	if err := os.WriteFile(filepath.Join(cfgDir, "config.yaml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	// No D-Bus, no keyring, no display: a CI runner or a container.
-	h := &tokHost{t: t, env: []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Join(work, "home"), "TMPDIR=" + os.TempDir(),
-		"XDG_CONFIG_HOME=" + filepath.Join(work, "config"), "XDG_RUNTIME_DIR=" + filepath.Join(work, "run"),
-		"TOK_STATE_DIR=" + filepath.Join(work, "state"), "TOK_STORE=file", "TOK_PASSPHRASE_FILE=" + pass, "CI=true",
-	}}
+	h := newTokEnv(t, withConfig(cfg), withoutEnv("TOK_PASSPHRASE"),
+		withEnv("TOK_PASSPHRASE_FILE="+pass, "CI=true", "XDG_RUNTIME_DIR="+filepath.Join(t.TempDir(), "run")))
 
 	t.Run("device flow under CI", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -129,14 +121,14 @@ func TestRealProviderHeadless(t *testing.T) {
 		if !strings.Contains(out, "tok: using the device flow (CI is set)") || !strings.Contains(out, "logged in to real") {
 			t.Errorf("stderr:\n%s", out)
 		}
-		tok1, serr, code := h.run("print", "real")
+		tok1, serr, code := h.result("print", "real")
 		if code != 0 || len(strings.TrimSpace(tok1)) < 16 {
 			t.Fatalf("print: exit %d\n%s", code, serr)
 		}
-		if _, serr, code := h.run("refresh", "real"); code != 0 {
+		if _, serr, code := h.result("refresh", "real"); code != 0 {
 			t.Fatalf("refresh with the real provider: exit %d\n%s", code, serr)
 		}
-		tok2, _, _ := h.run("print", "real")
+		tok2, _, _ := h.result("print", "real")
 		if tok2 == tok1 {
 			t.Error("refresh brought no new token")
 		}
@@ -160,11 +152,10 @@ func TestRealProviderHeadless(t *testing.T) {
 	})
 
 	t.Run("client credentials from the environment only", func(t *testing.T) {
-		env := *h
-		env.env = append(dropEnv(h.env, "XDG_CONFIG_HOME"), "XDG_CONFIG_HOME="+filepath.Join(work, "empty"),
+		env := h.with("XDG_CONFIG_HOME="+filepath.Join(h.dir, "empty"),
 			"TOK_CI_ISSUER="+issuer, "TOK_CI_CLIENT_ID=tok-ci", "TOK_CI_CLIENT_SECRET=tok-ci-secret",
 			"TOK_CI_FLOW=client_credentials", "TOK_CI_SCOPES=api:read")
-		out, serr, code := env.run("print", "ci", "--format", "json")
+		out, serr, code := env.result("print", "ci", "--format", "json")
 		if code != 0 || !strings.Contains(out, `"access_token"`) || !strings.Contains(out, `"api:read"`) {
 			t.Fatalf("print ci: exit %d\n%s\n%s", code, out, serr)
 		}
@@ -175,7 +166,7 @@ func TestRealProviderHeadless(t *testing.T) {
 			AccessToken string `json:"access_token"`
 		}
 		json.Unmarshal([]byte(out), &doc)
-		again, _, _ := env.run("print", "ci")
+		again, _, _ := env.result("print", "ci")
 		if strings.TrimSpace(again) != doc.AccessToken {
 			t.Error("a fresh client credentials token was not reused")
 		}

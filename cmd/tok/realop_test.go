@@ -131,7 +131,6 @@ func (op *realOP) refreshes(t *testing.T) (int, int) {
 // newRealEnv is a tokEnv whose provider `real` is the real provider.
 func newRealEnv(t *testing.T) (*tokEnv, *realOP) {
 	op := startRealOP(t)
-	e := newTokEnv(t)
 	cfg := fmt.Sprintf(`providers:
   real:
     issuer: %s
@@ -140,15 +139,12 @@ func newRealEnv(t *testing.T) (*tokEnv, *realOP) {
     flow: browser
     auth_params: {prompt: consent}
 `, op.issuer)
-	path := filepath.Join(e.dir, "real.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e.env = append(e.env, "TOK_CONFIG="+path, "TOK_BROWSER=realbrowse")
+	e := newTokEnv(t, withConfigOutsideHome(cfg), withEnv("TOK_BROWSER=realbrowse"))
 	return e, op
 }
 
 func TestRealProvider(t *testing.T) {
+	t.Parallel()
 	e, op := newRealEnv(t)
 	op.setTTL(t, 30*time.Second)
 	e.run("login", "real")

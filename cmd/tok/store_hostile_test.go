@@ -18,6 +18,7 @@ const recordCanary = "CANARY-stored-0e8f"
 // with the command that fixes it, one line, and nothing of the stored
 // bytes on stdout or stderr.
 func TestDamagedRecords(t *testing.T) {
+	t.Parallel()
 	good := `{"version":1,"access_token":"` + recordCanary + `-at","refresh_token":"` + recordCanary + `-rt","expiry":"2099-01-01T00:00:00Z","obtained_at":"2026-01-01T00:00:00Z"}`
 	tests := []struct {
 		name    string
@@ -52,6 +53,7 @@ func TestDamagedRecords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := newLeakEnv(t)
 			e.tok(0, nil, "login", "dex")
 			b := store.NewFile(store.FileDir(e.state), leakPassphrase, false)
@@ -108,10 +110,11 @@ func storeFile(t *testing.T, e *leakEnv) string {
 // collection waiting on a prompt, a hung Secret Service), is exit 5 with
 // a remedy, never a silent fallback to a file.
 func TestKeyringUnavailable(t *testing.T) {
+	t.Parallel()
 	e := newLeakEnv(t)
 	e.untraced = true
 	// A "session bus" that accepts connections and never says a word.
-	sock := filepath.Join(e.work, "hung-bus")
+	sock := filepath.Join(e.dir, "hung-bus")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Skipf("no unix sockets: %v", err)
@@ -135,7 +138,7 @@ func TestKeyringUnavailable(t *testing.T) {
 	tests := []struct {
 		name, bus, wantErr string
 	}{
-		{"no bus", "unix:path=" + filepath.Join(e.work, "no-such-bus"), "the os keyring is not reachable"},
+		{"no bus", "unix:path=" + filepath.Join(e.dir, "no-such-bus"), "the os keyring is not reachable"},
 		{"hung bus", "unix:path=" + sock, "the os keyring did not answer within"},
 	}
 	for _, tt := range tests {

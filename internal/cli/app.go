@@ -60,6 +60,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *App {
 
 func (a *App) getenv(k string) string { v, _ := a.LookupEnv(k); return v }
 
+
 // openBrowser runs TOK_BROWSER, then BROWSER, with the URL as last
 // argument, else the system opener. Their output goes to stderr: stdout is
 // for data only.

@@ -57,7 +57,7 @@ func newAuditCmd(a *App) *cobra.Command {
 login, logout, revocation and refusal. A token is identified by the first 12
 hex digits of its SHA-256, never by itself.`,
 		Example:           "  tok audit github --since 24h\n  tok audit --json | jq 'select(.event == \"handout\")'",
-		Args:              cobra.MaximumNArgs(1),
+		Args:              maxArgs(1, "one TARGET"),
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {

@@ -90,7 +90,7 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err != nil {
 		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
-	rec, err := loginRecord(tok, scopes, md.Issuer, p.ClientID, a.Now())
+	rec, err := loginRecord(tok, scopes, md.Issuer, p.ClientID, p, a.Now())
 	if err != nil {
 		return err
 	}
@@ -113,12 +113,13 @@ func flowFailed(ctx, flowCtx context.Context, err error, t token.Target, timeout
 
 // loginRecord checks a consent flow's token and makes the stored record,
 // tied to the issuer and client that obtained it.
-func loginRecord(tok *oauth2.Token, scopes []string, issuer, clientID string, now time.Time) (*store.Record, error) {
+func loginRecord(tok *oauth2.Token, scopes []string, issuer, clientID string, p *provider.Provider, now time.Time) (*store.Record, error) {
 	if err := flow.CheckBearer(tok); err != nil {
 		return nil, err
 	}
 	rec := token.RecordFrom(tok, scopes, now)
 	rec.Issuer, rec.ClientID = issuer, clientID
+	token.AssumeExpiry(rec, p)
 	return rec, nil
 }
 
@@ -141,8 +142,8 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 	}
 	if res := token.Resource(p); res != "" {
 		req.AuthParams = withParam(req.AuthParams, "resource", res)
-		req.TokenParams = map[string]string{"resource": res}
 	}
+	req.TokenParams = token.TokenParams(p)
 	if !opts.NoBrowser {
 		req.OpenBrowser = a.OpenBrowser
 	}
@@ -185,12 +186,17 @@ func scopeList(s []string) string {
 }
 
 func lifetime(rec *store.Record, now time.Time) string {
-	if rec.Expiry.IsZero() {
-		return "does not expire"
-	}
 	refresh := "no refresh token"
 	if rec.Refreshable() {
 		refresh = "refreshable"
+	}
+	switch {
+	case rec.ExpiryUnknown && rec.Expiry.IsZero():
+		return "lifetime unknown: used until the provider rejects it"
+	case rec.ExpiryUnknown:
+		return fmt.Sprintf("lifetime unknown, renewed in %s (default_ttl), %s", rec.Expiry.Sub(now).Round(time.Second), refresh)
+	case rec.Expiry.IsZero():
+		return "does not expire"
 	}
 	return fmt.Sprintf("expires in %s, %s", rec.Expiry.Sub(now).Round(time.Second), refresh)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -58,7 +57,7 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	if err != nil {
 		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
-	rec, err := loginRecord(tok, scopes, md.Issuer, cl.ID, a.Now())
+	rec, err := loginRecord(tok, scopes, md.Issuer, cl.ID, p, a.Now())
 	if err != nil {
 		return err
 	}
@@ -119,16 +118,19 @@ func remembered(name string, d *mcp.Discovery, cl *mcp.Client, granted []string,
 }
 
 // rejectedClient reports an error that says the authorization server
-// does not know the client: invalid_client from the token endpoint, or
-// on the redirect.
+// does not know the client: invalid_client or unauthorized_client from the
+// token endpoint, or on the redirect (RFC 6749 §4.1.2.1, §5.2).
 func rejectedClient(err error) bool {
+	var code string
 	var ee *flow.EndpointError
-	if errors.As(err, &ee) {
-		return ee.Code == "invalid_client" || ee.Code == "unauthorized_client"
+	var ae *flow.AuthorizationError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.Code
+	case errors.As(err, &ae):
+		code = ae.Code
 	}
-	msg := err.Error()
-	return strings.HasPrefix(msg, "provider refused the login: invalid_client") ||
-		strings.HasPrefix(msg, "provider refused the login: unauthorized_client")
+	return code == "invalid_client" || code == "unauthorized_client"
 }
 
 func noClientHint(err error, name string) error {

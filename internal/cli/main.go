@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
@@ -29,7 +31,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	root.SetIn(a.Stdin)
 	root.SetOut(a.Stdout)
 	root.SetErr(a.Stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
@@ -41,7 +43,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	if errors.As(err, &ce) {
 		return ce.code
 	}
-	err = classifyCobra(err)
+	err = classifyCobra(root, cmd, err)
 	// SPEC.md: one line, with the command that fixes it where there is one.
 	line := oneLine(err.Error())
 	if hint := tokerr.HintOf(err); hint != "" {
@@ -51,19 +53,16 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	return tokerr.ExitCode(err)
 }
 
-// classifyCobra turns cobra's own argument errors into usage errors.
-func classifyCobra(err error) error {
+// classifyCobra gives the one cobra error tok cannot type at its source a
+// usage exit status: an unknown command. Cobra reports it from the root,
+// which runs nothing, so any other error there is impossible; flag and
+// argument errors are tokerr errors already (SetFlagErrorFunc, usageArgs).
+func classifyCobra(root, cmd *cobra.Command, err error) error {
 	var te *tokerr.Error
-	if errors.As(err, &te) {
+	if errors.As(err, &te) || cmd != root {
 		return err
 	}
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "invalid argument", "flag needs an argument", "accepts ", "requires at least", "requires at most", "required flag", "invalid argument"} {
-		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
-			return &tokerr.Error{Code: tokerr.Usage, Err: err, Hint: "run: tok --help"}
-		}
-	}
-	return err
+	return &tokerr.Error{Code: tokerr.Usage, Err: err, Hint: "run: tok --help"}
 }
 
 // oneLine keeps an error to the single line SPEC.md promises.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +16,10 @@ import (
 	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
+
+// printFormats are the values of print --format (README "print",
+// "Formats").
+var printFormats = []string{"token", "header", "json", formatIDToken, formatExecCredential}
 
 type printOptions struct {
 	Target string
@@ -33,17 +39,15 @@ func newPrintCmd(a *App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[0]
 			opts.minSet = cmd.Flags().Changed("min-ttl")
-			switch opts.Format {
-			case "token", "header", "json":
-			default:
-				return tokerr.New(tokerr.Usage, "unknown format %q: use token, header or json", opts.Format)
+			if !slices.Contains(printFormats, opts.Format) {
+				return tokerr.New(tokerr.Usage, "unknown format %q: use %s", opts.Format, strings.Join(printFormats, ", "))
 			}
 			return runPrint(cmd.Context(), a, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "token", "output: token, header or json")
+	cmd.Flags().StringVar(&opts.Format, "format", "token", "output: "+strings.Join(printFormats, ", "))
 	cmd.Flags().DurationVar(&opts.MinTTL, "min-ttl", 60*time.Second, "refresh first when the token has less than this left (env TOK_MIN_TTL)")
-	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"token", "header", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(printFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -55,6 +59,9 @@ func runPrint(ctx context.Context, a *App, opts *printOptions) error {
 	t, p, err := a.resolver().Resolve(ctx, opts.Target)
 	if err != nil {
 		return err
+	}
+	if opts.Format == formatIDToken || opts.Format == formatExecCredential {
+		return a.printCredential(ctx, t, p, minTTL, opts.Format, "print")
 	}
 	rec, err := a.fresh(ctx, t, p, minTTL)
 	if err != nil {

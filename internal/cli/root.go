@@ -35,16 +35,33 @@ and hands fresh access tokens to scripts, agents and CI jobs.`,
 	root.AddCommand(
 		newLoginCmd(a), newPrintCmd(a), newExecCmd(a), newStatusCmd(a),
 		newRefreshCmd(a), newLogoutCmd(a), newProvidersCmd(a), newImportCmd(a), newAuditCmd(a),
+		newKubeCredentialCmd(a),
 		newCompletionCmd(), newVersionCmd(),
 	)
 	return root
 }
+
+// Argument validators. Every command sets Args to one of these rather than
+// to cobra's own (cobra.ExactArgs, MaximumNArgs...), whose errors carry no
+// exit status: these return tok's usage error (exit 2). Flag errors get
+// theirs from the root's SetFlagErrorFunc. Checks cobra cannot express
+// (MarkFlagRequired, flag groups) go in RunE, returning a tokerr error.
 
 // usageArgs is cobra.ExactArgs with a usage exit status.
 func usageArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
 			return tokerr.New(tokerr.Usage, "%s needs %s", cmd.CommandPath(), what).WithHint("usage: %s", cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// maxArgs is cobra.MaximumNArgs with a usage exit status.
+func maxArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > n {
+			return tokerr.New(tokerr.Usage, "%s takes at most %s, not %q", cmd.CommandPath(), what, args[n]).WithHint("usage: %s", cmd.UseLine())
 		}
 		return nil
 	}

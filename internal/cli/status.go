@@ -27,7 +27,7 @@ func newStatusCmd(a *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:               "status [TARGET]",
 		Short:             "List stored logins (never a token)",
-		Args:              cobra.MaximumNArgs(1),
+		Args:              maxArgs(1, "one TARGET"),
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -42,15 +42,18 @@ func newStatusCmd(a *App) *cobra.Command {
 
 // statusEntry is one login as `status --json` prints it.
 type statusEntry struct {
-	Provider    string     `json:"provider"`
-	Account     string     `json:"account"`
-	Target      string     `json:"target"`
-	Scopes      []string   `json:"scopes"`
-	Expiry      *time.Time `json:"expiry"`
-	ExpiresIn   *int64     `json:"expires_in"`
-	Refreshable bool       `json:"refreshable"`
-	ObtainedAt  time.Time  `json:"obtained_at"`
-	Store       string     `json:"store,omitempty"`
+	Provider  string     `json:"provider"`
+	Account   string     `json:"account"`
+	Target    string     `json:"target"`
+	Scopes    []string   `json:"scopes"`
+	Expiry    *time.Time `json:"expiry"`
+	ExpiresIn *int64     `json:"expires_in"`
+	// ExpiryUnknown: the provider gave no lifetime; expiry, if any, is
+	// the assumed default_ttl.
+	ExpiryUnknown bool      `json:"expiry_unknown,omitempty"`
+	Refreshable   bool      `json:"refreshable"`
+	ObtainedAt    time.Time `json:"obtained_at"`
+	Store         string    `json:"store,omitempty"`
 	// Identity is who logged in; its fields are empty when the provider
 	// did not say (README "Identity").
 	Identity store.Identity `json:"identity"`
@@ -109,6 +112,7 @@ func newStatusEntry(e store.Entry, now time.Time) statusEntry {
 	s := statusEntry{
 		Provider: e.Provider, Account: e.Account, Target: t.String(), Scopes: e.Scopes,
 		Refreshable: e.Refreshable, ObtainedAt: e.ObtainedAt, Store: e.Store,
+		ExpiryUnknown: e.ExpiryUnknown,
 	}
 	if s.Scopes == nil {
 		s.Scopes = []string{}
@@ -125,14 +129,22 @@ func newStatusEntry(e store.Entry, now time.Time) statusEntry {
 }
 
 func relExpiry(e statusEntry, now time.Time) string {
-	if e.Expiry == nil {
+	switch {
+	case e.Expiry == nil && e.ExpiryUnknown:
+		return "unknown"
+	case e.Expiry == nil:
 		return "never"
 	}
 	d := e.Expiry.Sub(now).Round(time.Second)
+	rel := "in " + d.String()
 	if d <= 0 {
-		return "expired " + strings.TrimPrefix((-d).String(), "-") + " ago"
+		rel = "expired " + strings.TrimPrefix((-d).String(), "-") + " ago"
 	}
-	return "in " + d.String()
+	if e.ExpiryUnknown {
+		// The provider did not say: the time is default_ttl's guess.
+		return "unknown (assumed " + rel + ")"
+	}
+	return rel
 }
 
 // shownIdentity is the one name of the IDENTITY column: the username

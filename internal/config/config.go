@@ -96,6 +96,12 @@ type Provider struct {
 	// KubeToken is the token a Kubernetes ExecCredential carries:
 	// access_token (the default) or id_token.
 	KubeToken string `mapstructure:"kube_token"`
+	// TokenParams are added to every token request: code exchange,
+	// refresh, client credentials and device polls (Auth0's audience).
+	TokenParams map[string]string `mapstructure:"token_params"`
+	// DefaultTTL is the lifetime assumed for a renewable token whose
+	// response had no expires_in; 0 means DefaultTokenTTL.
+	DefaultTTL time.Duration `mapstructure:"default_ttl"`
 }
 
 // Kube token kinds accepted in `kube_token:`.
@@ -103,6 +109,10 @@ const (
 	KubeAccessToken = "access_token"
 	KubeIDToken     = "id_token"
 )
+
+// DefaultTokenTTL is default_ttl when the config sets none (README,
+// "Transient failures never withhold a valid token").
+const DefaultTokenTTL = time.Hour
 
 // EnvName returns the provider name as used in TOK_<P>_* variables:
 // upper-cased, every non-alphanumeric replaced by '_'.

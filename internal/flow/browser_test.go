@@ -387,9 +387,9 @@ func TestBrowserExchangeFails(t *testing.T) {
 	}{
 		{"refused", jsonReply(400, `{"error":"invalid_grant","error_description":"code expired","debug":"`+canary+`"}`),
 			"token endpoint refused the request: invalid_grant (code expired)", sentenceExchange},
-		{"html", reply{502, "text/html; charset=utf-8", "<html>" + canary + "</html>"},
+		{"html", reply{502, "text/html; charset=utf-8", "<html>" + canary + "</html>", ""},
 			"token endpoint returned an unexpected response (HTTP 502, text/html)", sentenceExchange},
-		{"html 200", reply{200, "text/html", "<html>" + canary + "</html>"},
+		{"html 200", reply{200, "text/html", "<html>" + canary + "</html>", ""},
 			"token endpoint returned an unexpected response", sentenceExchange},
 		{"not bearer", jsonReply(200, `{"access_token":"`+canary+`","token_type":"mac"}`),
 			"token endpoint returned token_type mac, tok only handles Bearer", sentenceOther},

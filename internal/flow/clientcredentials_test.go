@@ -24,7 +24,7 @@ func TestClientCredentials(t *testing.T) {
 			oauth2.AuthStyleInParams, "token endpoint refused the request: invalid_client (bad secret )"},
 		{"long description", jsonReply(400, `{"error":"invalid_scope","error_description":"`+strings.Repeat("x", 300)+canary+`"}`),
 			oauth2.AuthStyleInParams, "token endpoint refused the request: invalid_scope (" + strings.Repeat("x", 200) + "...)"},
-		{"bad gateway", reply{502, "text/html", "<h1>" + canary + "</h1>"}, oauth2.AuthStyleInParams,
+		{"bad gateway", reply{502, "text/html", "<h1>" + canary + "</h1>", ""}, oauth2.AuthStyleInParams,
 			"token endpoint returned an unexpected response (HTTP 502, text/html)"},
 		{"not bearer", jsonReply(200, `{"access_token":"`+canary+`","token_type":"N_A"}`), oauth2.AuthStyleInParams,
 			"token endpoint returned token_type N_A, tok only handles Bearer"},

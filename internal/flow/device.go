@@ -102,7 +102,10 @@ func deviceDeadline(now func() time.Time, da *oauth2.DeviceAuthResponse) time.Ti
 // oauth2.Config.DeviceAccessToken ends on the first connection failure and
 // sleeps on the wall clock. It waits the interval before every request, adds
 // 5 seconds on slow_down, and, as §3.5 recommends after connection timeouts,
-// doubles its wait after each network failure.
+// doubles its wait after each network failure. A busy server (HTTP 429 or
+// 5xx, temporarily_unavailable) is waited out like slow_down, or for its
+// Retry-After (at most a minute), until the code expires (README,
+// "Transient failures never withhold a valid token").
 func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) (*oauth2.Token, error) {
 	now, sleep := r.clock(), r.sleeper()
 	interval := defaultInterval
@@ -142,6 +145,18 @@ func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) 
 		if !errors.As(err, &re) {
 			return nil, TokenEndpointError(err)
 		}
+		if wire.Transient(err) {
+			// HTTP 429 or 5xx (JSON or a gateway's HTML page),
+			// temporarily_unavailable, server_error: the server's
+			// Retry-After (capped), else back off as for slow_down.
+			if ra, ok := retryAfter(re, now()); ok {
+				wait = max(ra, interval)
+			} else {
+				interval += slowDownStep
+				wait = interval
+			}
+			continue
+		}
 		switch re.ErrorCode {
 		case "authorization_pending":
 		case "slow_down":
@@ -155,4 +170,11 @@ func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) 
 			return nil, TokenEndpointError(err)
 		}
 	}
+}
+
+func retryAfter(re *oauth2.RetrieveError, now time.Time) (time.Duration, bool) {
+	if re.Response == nil {
+		return 0, false
+	}
+	return wire.RetryAfter(re.Response.Header, now)
 }

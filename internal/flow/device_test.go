@@ -38,8 +38,8 @@ func TestDevice(t *testing.T) {
 		{"slow_down adds 5s for good", withInterval(`,"interval":5`),
 			[]reply{slow, pending, slow, jsonReply(200, goodToken)}, nil, "", []time.Duration{5 * s, 10 * s, 10 * s, 15 * s}, 4},
 		{"pending as 200 and form-encoded", withInterval(`,"interval":1`),
-			[]reply{{200, "application/x-www-form-urlencoded", "error=authorization_pending"},
-				{200, "application/x-www-form-urlencoded", "access_token=at-1&token_type=bearer&scope=repo"}},
+			[]reply{{200, "application/x-www-form-urlencoded", "error=authorization_pending", ""},
+				{200, "application/x-www-form-urlencoded", "access_token=at-1&token_type=bearer&scope=repo", ""}},
 			nil, "", []time.Duration{s, s}, 2},
 		{"access_denied", withInterval(`,"interval":2`),
 			[]reply{pending, jsonReply(400, `{"error":"access_denied","error_description":"`+canary+`"}`)},
@@ -62,9 +62,25 @@ func TestDevice(t *testing.T) {
 		{"not bearer", withInterval(`,"interval":1`),
 			[]reply{jsonReply(200, `{"access_token":"`+canary+`","token_type":"DPoP"}`)},
 			nil, "token endpoint returned token_type DPoP, tok only handles Bearer", []time.Duration{s}, 1},
-		{"html", withInterval(`,"interval":1`),
-			[]reply{{503, "text/html", "<p>" + canary}},
-			nil, "token endpoint returned an unexpected response (HTTP 503, text/html)", []time.Duration{s}, 1},
+		// A busy server is waited out (issue: rate-limited device flow):
+		// Retry-After when it says one, capped at a minute, else as for
+		// slow_down; JSON or a gateway's HTML page alike.
+		{"429 temporarily_unavailable with Retry-After", withInterval(`,"interval":1`),
+			[]reply{{429, "application/json", `{"error":"temporarily_unavailable"}`, "2"}, jsonReply(200, goodToken)},
+			nil, "", []time.Duration{s, 2 * s}, 2},
+		{"429 html page", withInterval(`,"interval":1`),
+			[]reply{{429, "text/html", "<p>" + canary, ""}, jsonReply(200, goodToken)},
+			nil, "", []time.Duration{s, 6 * s}, 2},
+		{"503 gateway page, Retry-After as a date, then pending", withInterval(`,"interval":1`),
+			[]reply{{503, "text/html", "<p>" + canary, time.Date(2030, 1, 1, 0, 0, 31, 0, time.UTC).Format(http.TimeFormat)},
+				pending, jsonReply(200, goodToken)},
+			nil, "", []time.Duration{s, 30 * s, s}, 3},
+		{"Retry-After capped at a minute", withInterval(`,"interval":1`),
+			[]reply{{503, "application/json", `{"error":"server_error"}`, "86400"}, jsonReply(200, goodToken)},
+			nil, "", []time.Duration{s, time.Minute}, 2},
+		{"busy until the code expires", `{"device_code":"dc-1","user_code":"U","verification_uri":"https://e/d","expires_in":20,"interval":5}`,
+			[]reply{{503, "text/html", "<p>" + canary, ""}},
+			nil, "the device code expired before it was approved: run tok login again", []time.Duration{5 * s, 10 * s, 15 * s}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,7 +195,7 @@ func TestDeviceFails(t *testing.T) {
 			p.deviceReply = jsonReply(400, `{"error":"unauthorized_client","error_description":"no device grant","x":"`+canary+`"}`)
 		}, "device authorization endpoint refused the request: unauthorized_client (no device grant)"},
 		{"device endpoint html", func(_ *Request, p *provider) {
-			p.deviceReply = reply{404, "text/html", canary}
+			p.deviceReply = reply{404, "text/html", canary, ""}
 		}, "device authorization endpoint returned an unexpected response (HTTP 404, text/html)"},
 		{"incomplete answer", func(_ *Request, p *provider) {
 			p.deviceReply = jsonReply(200, `{"device_code":"`+canary+`"}`)

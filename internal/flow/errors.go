@@ -66,7 +66,7 @@ func endpointError(endpoint string, err error) error {
 	// reshaped, so that callers can tell the two apart.
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Timeout() && ue.Err != context.DeadlineExceeded {
-		return fmt.Errorf("%s did not answer in time", endpoint)
+		return &silentError{endpoint: endpoint}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -94,6 +94,15 @@ func endpointError(endpoint string, err error) error {
 	}
 	return fmt.Errorf("%s request failed: %w", endpoint, err)
 }
+
+// silentError is an endpoint that did not answer in time. It is a
+// net.Error, so callers see a timeout (transient), but not the caller's
+// own context.DeadlineExceeded.
+type silentError struct{ endpoint string }
+
+func (e *silentError) Error() string   { return e.endpoint + " did not answer in time" }
+func (e *silentError) Timeout() bool   { return true }
+func (e *silentError) Temporary() bool { return true }
 
 func errNoAccessToken(endpoint string) error {
 	return fmt.Errorf("%s returned no access_token", endpoint)

@@ -25,9 +25,10 @@ type reply struct {
 	status      int
 	contentType string
 	body        string
+	retryAfter  string // Retry-After header, "" for none
 }
 
-func jsonReply(status int, body string) reply { return reply{status, "application/json", body} }
+func jsonReply(status int, body string) reply { return reply{status, "application/json", body, ""} }
 
 const goodToken = `{"access_token":"at-1","token_type":"Bearer","refresh_token":"rt-1","expires_in":3600}`
 
@@ -67,6 +68,9 @@ func newProvider(t *testing.T, tokenReplies ...reply) *provider {
 		}
 		p.mu.Unlock()
 		w.Header().Set("Content-Type", rep.contentType)
+		if rep.retryAfter != "" {
+			w.Header().Set("Retry-After", rep.retryAfter)
+		}
 		w.WriteHeader(rep.status)
 		io.WriteString(w, rep.body)
 	})

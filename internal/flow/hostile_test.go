@@ -23,13 +23,14 @@ var hostileReplies = []struct {
 	// says instead: it reads non-string fields as absent.
 	deviceErr string
 }{
-	{"text not json", reply{200, "text/plain", "hello " + canary},
+	{"text not json", reply{200, "text/plain", "hello " + canary, ""},
 		"token endpoint returned no access_token", ""},
 	{"garbage json", jsonReply(200, `{"access_token":`+canary),
 		"token endpoint returned an unexpected response", ""},
-	{"html error page", reply{500, "text/html", "<html><body>" + canary + "</body></html>"},
-		"token endpoint returned an unexpected response (HTTP 500, text/html)", ""},
-	{"html 200", reply{200, "text/html; charset=utf-8", "<!doctype html><p>" + canary},
+	{"html error page", reply{500, "text/html", "<html><body>" + canary + "</body></html>", ""},
+		// The device flow waits out a busy server until the code expires.
+		"token endpoint returned an unexpected response (HTTP 500, text/html)", errDeviceExpired.Error()},
+	{"html 200", reply{200, "text/html; charset=utf-8", "<!doctype html><p>" + canary, ""},
 		"token endpoint returned an unexpected response", ""},
 	{"over 1 MiB", jsonReply(200, `{"access_token":"`+strings.Repeat("a", 1<<20)+`","debug":"`+canary+`"}`),
 		"token endpoint returned an unexpected response", ""},
@@ -53,7 +54,7 @@ var hostileReplies = []struct {
 		"token endpoint returned token_type DPoP, tok only handles Bearer", ""},
 	{"negative expires_in", jsonReply(200, `{"access_token":"`+canary+`","token_type":"Bearer","expires_in":-60}`),
 		"token endpoint returned a negative expires_in", ""},
-	{"negative expires_in as string", reply{200, "application/x-www-form-urlencoded", "access_token=" + canary + "&token_type=bearer&expires_in=-1"},
+	{"negative expires_in as string", reply{200, "application/x-www-form-urlencoded", "access_token=" + canary + "&token_type=bearer&expires_in=-1", ""},
 		"token endpoint returned a negative expires_in", ""},
 	{"non-numeric expires_in", jsonReply(200, `{"access_token":"`+canary+`","expires_in":"soon"}`),
 		"token endpoint returned an unexpected response", "-"},
@@ -68,7 +69,7 @@ var hostileReplies = []struct {
 		"token endpoint returned an access_token with characters a Bearer token cannot hold", ""},
 	{"access_token with a space", jsonReply(200, `{"access_token":"a b"}`),
 		"token endpoint returned an access_token with characters a Bearer token cannot hold", ""},
-	{"access_token not utf-8", reply{200, "application/x-www-form-urlencoded", "access_token=%CF"},
+	{"access_token not utf-8", reply{200, "application/x-www-form-urlencoded", "access_token=%CF", ""},
 		"token endpoint returned an access_token with characters a Bearer token cannot hold", ""},
 	{"refresh_token with a newline", jsonReply(200, `{"access_token":"a","refresh_token":"r\n`+canary+`"}`),
 		"token endpoint returned a refresh_token with characters a token cannot hold", ""},
@@ -143,8 +144,8 @@ func TestDeviceAuthorizationHostile(t *testing.T) {
 		reply   reply
 		wantErr string
 	}{
-		{"html", reply{502, "text/html", "<p>" + canary}, "device authorization endpoint returned an unexpected response (HTTP 502, text/html)"},
-		{"not json", reply{200, "application/json", "{" + canary}, "device authorization endpoint returned an unexpected response"},
+		{"html", reply{502, "text/html", "<p>" + canary, ""}, "device authorization endpoint returned an unexpected response (HTTP 502, text/html)"},
+		{"not json", reply{200, "application/json", "{" + canary, ""}, "device authorization endpoint returned an unexpected response"},
 		{"refused", jsonReply(400, `{"error":"invalid_client","x":"`+canary+`"}`), "device authorization endpoint refused the request: invalid_client"},
 		{"no device code", jsonReply(200, `{"user_code":"U","verification_uri":"https://x"}`), "device authorization endpoint returned no device_code, user_code or verification_uri"},
 		{"over 1 MiB", jsonReply(200, `{"device_code":"`+strings.Repeat(canary, 1<<16)+`"}`), "device authorization endpoint returned an unexpected response"},

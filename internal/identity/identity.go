@@ -64,16 +64,43 @@ func Parse(doc []byte) (store.Identity, error) {
 // §3.1.3.7 (6) accepts in place of checking its signature; the result is
 // only shown, never trusted for access.
 func FromIDToken(idToken string) store.Identity {
-	parts := strings.Split(idToken, ".")
-	if len(parts) != 3 || len(parts[1]) > 4*maxDocument/3 {
-		return store.Identity{}
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
+	payload := idTokenPayload(idToken)
+	if payload == nil {
 		return store.Identity{}
 	}
 	id, _ := Parse(payload)
 	return id
+}
+
+// IDTokenExpiry is an ID token's exp claim (OpenID Connect Core §2), zero
+// when it has none or cannot be read.
+func IDTokenExpiry(idToken string) time.Time {
+	var c struct {
+		Exp json.Number `json:"exp"`
+	}
+	payload := idTokenPayload(idToken)
+	if payload == nil || json.Unmarshal(payload, &c) != nil {
+		return time.Time{}
+	}
+	secs, err := c.Exp.Float64()
+	if err != nil || secs <= 0 || secs > 1<<40 {
+		return time.Time{}
+	}
+	return time.Unix(int64(secs), 0)
+}
+
+// idTokenPayload decodes the middle part of a compact JWS, nil when it is
+// not one.
+func idTokenPayload(idToken string) []byte {
+	parts := strings.Split(idToken, ".")
+	if len(parts) != 3 || len(parts[1]) > 4*maxDocument/3 {
+		return nil
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil
+	}
+	return payload
 }
 
 // Fetch asks a userinfo endpoint (or a user API) who holds accessToken.

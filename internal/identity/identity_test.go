@@ -53,6 +53,20 @@ func TestFromIDToken(t *testing.T) {
 	}
 }
 
+func TestIDTokenExpiry(t *testing.T) {
+	jwt := func(payload string) string {
+		return "h." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".s"
+	}
+	if got := IDTokenExpiry(jwt(`{"exp":1764529200}`)); got.Unix() != 1764529200 {
+		t.Errorf("exp: %v", got)
+	}
+	for _, bad := range []string{jwt(`{}`), jwt(`{"exp":"soon"}`), jwt(`{"exp":-1}`), jwt(`{"exp":1e300}`), "x"} {
+		if got := IDTokenExpiry(bad); !got.IsZero() {
+			t.Errorf("%q: %v", bad, got)
+		}
+	}
+}
+
 func TestMerge(t *testing.T) {
 	id := store.Identity{Sub: "a", Email: "a@x"}
 	if got := Merge(id, store.Identity{Sub: "a", Name: "A", Email: "other@x"}); got != (store.Identity{Sub: "a", Email: "a@x", Name: "A"}) {
@@ -108,6 +122,7 @@ func FuzzIdentityClaims(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		id, err := Parse(doc)
 		tok := FromIDToken("h." + base64.RawURLEncoding.EncodeToString(doc) + ".s")
+		IDTokenExpiry("h." + base64.RawURLEncoding.EncodeToString(doc) + ".s")
 		if err != nil && !id.IsZero() {
 			t.Fatal("an error with an identity")
 		}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +89,35 @@ func FuzzMetadataURLs(f *testing.F) {
 			if !strings.Contains(u, "/.well-known/") {
 				t.Fatalf("%q from %q", u, issuer)
 			}
+		}
+	})
+}
+
+// FuzzParseTokenParams reads TOK_<P>_TOKEN_PARAMS as a user (or a CI
+// secret store) writes it: whatever it accepts re-encodes to the same
+// parameters, and every refusal is one clean line.
+func FuzzParseTokenParams(f *testing.F) {
+	for _, s := range []string{"audience=https%3A%2F%2Fapi.example.com%2F", "a=1&b=2", "a=1&a=2", "=x", "a", "a=%zz", "a=1;b=2", " a=1", "a=+b+&c=%2B"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		params, err := ParseTokenParams(s)
+		if err != nil {
+			if msg := err.Error(); strings.ContainsAny(msg, "\n\r\x1b") || len(msg) > 200 {
+				t.Fatalf("error %q", msg)
+			}
+			return
+		}
+		q := url.Values{}
+		for k, v := range params {
+			if k == "" {
+				t.Fatalf("empty key from %q", s)
+			}
+			q.Set(k, v)
+		}
+		again, err := ParseTokenParams(q.Encode())
+		if err != nil || !maps.Equal(again, params) {
+			t.Fatalf("%q: %v re-encoded as %q gives %v, %v", s, params, q.Encode(), again, err)
 		}
 	})
 }

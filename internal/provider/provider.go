@@ -6,13 +6,17 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/tokerr"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // Provider is a resolved provider profile.
@@ -60,7 +64,10 @@ func resolve(cfg *config.Config, name string, env Lookup, serverURL string) (*Pr
 	if inFile {
 		merge(&p.Provider, fromFile)
 	}
-	inEnv := mergeEnv(&p.Provider, name, env)
+	inEnv, err := mergeEnv(&p.Provider, name, env)
+	if err != nil {
+		return nil, err
+	}
 	if !isPreset && !inFile && !inEnv && saved == nil && serverURL == "" {
 		return nil, unknown(cfg, name)
 	}
@@ -117,6 +124,9 @@ func (p *Provider) validate() error {
 	if p.Issuer == "" && p.TokenURL == "" && p.MCP == "" {
 		return tokerr.New(tokerr.Usage, "provider %s has no endpoints: set issuer, or auth_url and token_url", p.Name)
 	}
+	if p.DefaultTTL != 0 && p.DefaultTTL < time.Second {
+		return tokerr.New(tokerr.Usage, "provider %s: default_ttl %s is not a lifetime like 1h (give a unit)", p.Name, p.DefaultTTL)
+	}
 	switch p.KubeToken {
 	case "", config.KubeAccessToken, config.KubeIDToken:
 	default:
@@ -171,18 +181,28 @@ func merge(dst *config.Provider, src config.Provider) {
 	if src.RedirectPort != 0 {
 		dst.RedirectPort = src.RedirectPort
 	}
-	for k, v := range src.AuthParams {
-		if dst.AuthParams == nil {
-			dst.AuthParams = map[string]string{}
-		}
-		dst.AuthParams[k] = v
+	if src.DefaultTTL != 0 {
+		dst.DefaultTTL = src.DefaultTTL
 	}
+	dst.AuthParams = mergeParams(dst.AuthParams, src.AuthParams)
+	dst.TokenParams = mergeParams(dst.TokenParams, src.TokenParams)
+}
+
+// mergeParams returns dst with src's parameters added over its own.
+func mergeParams(dst, src map[string]string) map[string]string {
+	for k, v := range src {
+		if dst == nil {
+			dst = map[string]string{}
+		}
+		dst[k] = v
+	}
+	return dst
 }
 
 // mergeEnv applies TOK_<P>_* variables, which win over the file. It
 // reports whether any was set, so that a provider can be defined by the
 // environment alone (CI jobs without a config file).
-func mergeEnv(dst *config.Provider, name string, env Lookup) bool {
+func mergeEnv(dst *config.Provider, name string, env Lookup) (bool, error) {
 	prefix := "TOK_" + config.EnvName(name) + "_"
 	var src config.Provider
 	for key, field := range map[string]*string{
@@ -198,23 +218,53 @@ func mergeEnv(dst *config.Provider, name string, env Lookup) bool {
 	if v, ok := env(prefix + "SCOPES"); ok && v != "" {
 		src.Scopes = strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })
 	}
+	if v, ok := env(prefix + "TOKEN_PARAMS"); ok && v != "" {
+		params, err := ParseTokenParams(v)
+		if err != nil {
+			return false, tokerr.New(tokerr.Usage, "%sTOKEN_PARAMS: %v", prefix, err).
+				WithHint("write it as k=v&k2=v2, values %%-escaped")
+		}
+		src.TokenParams = params
+	}
+	if v, ok := env(prefix + "DEFAULT_TTL"); ok && v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return false, tokerr.New(tokerr.Usage, "%sDEFAULT_TTL %q is not a duration like 1h", prefix, v)
+		}
+		src.DefaultTTL = d
+	}
 	merge(dst, src)
 	// Only endpoint variables define a provider; a client id alone merely
 	// completes one.
-	return src.Issuer != "" || src.TokenURL != ""
+	return src.Issuer != "" || src.TokenURL != "", nil
+}
+
+// ParseTokenParams reads TOK_<P>_TOKEN_PARAMS: URL query form,
+// k=v&k2=v2, values %-escaped. A key may appear once and may not be empty.
+func ParseTokenParams(s string) (map[string]string, error) {
+	q, err := url.ParseQuery(s)
+	if err != nil {
+		return nil, errors.New("not k=v&k2=v2 (a value holds a bad %-escape or a ';')")
+	}
+	out := make(map[string]string, len(q))
+	for k, vs := range q {
+		switch {
+		case k == "" || strings.TrimSpace(k) != k:
+			return nil, fmt.Errorf("parameter name %q is empty or has spaces", wire.Clean(k, 40))
+		case len(vs) > 1:
+			return nil, fmt.Errorf("parameter %s is given %d times", wire.Clean(k, 40), len(vs))
+		}
+		out[k] = vs[0]
+	}
+	return out, nil
 }
 
 func clone(p config.Provider) config.Provider {
 	p.Scopes = slices.Clone(p.Scopes)
 	p.Env = slices.Clone(p.Env)
 	p.Hosts = slices.Clone(p.Hosts)
-	if p.AuthParams != nil {
-		m := make(map[string]string, len(p.AuthParams))
-		for k, v := range p.AuthParams {
-			m[k] = v
-		}
-		p.AuthParams = m
-	}
+	p.AuthParams = maps.Clone(p.AuthParams)
+	p.TokenParams = maps.Clone(p.TokenParams)
 	return p
 }
 

@@ -15,14 +15,16 @@ import (
 
 // Entry describes one login without any secret, for `tok status`.
 type Entry struct {
-	Provider    string    `json:"provider"`
-	Account     string    `json:"account"`
-	Scopes      []string  `json:"scopes,omitempty"`
-	Expiry      time.Time `json:"expiry,omitzero"`
-	Refreshable bool      `json:"refreshable"`
-	ObtainedAt  time.Time `json:"obtained_at,omitzero"`
-	Issuer      string    `json:"issuer,omitempty"`
-	Identity    *Identity `json:"identity,omitempty"`
+	Provider string    `json:"provider"`
+	Account  string    `json:"account"`
+	Scopes   []string  `json:"scopes,omitempty"`
+	Expiry   time.Time `json:"expiry,omitzero"`
+	// ExpiryUnknown: the provider gave no lifetime (Expiry is assumed).
+	ExpiryUnknown bool      `json:"expiry_unknown,omitempty"`
+	Refreshable   bool      `json:"refreshable"`
+	ObtainedAt    time.Time `json:"obtained_at,omitzero"`
+	Issuer        string    `json:"issuer,omitempty"`
+	Identity      *Identity `json:"identity,omitempty"`
 	// Store is the backend holding the secrets: "keyring" or "file".
 	Store string `json:"store"`
 }

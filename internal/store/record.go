@@ -19,8 +19,11 @@ type Record struct {
 	IDToken      string    `json:"id_token,omitempty"`
 	TokenType    string    `json:"token_type,omitempty"`
 	Expiry       time.Time `json:"expiry,omitempty"`
-	Scopes       []string  `json:"scopes,omitempty"`
-	ObtainedAt   time.Time `json:"obtained_at"`
+	// ExpiryUnknown records that the token response had no expires_in:
+	// Expiry, if set, is an assumed default_ttl, not the provider's word.
+	ExpiryUnknown bool      `json:"expiry_unknown,omitempty"`
+	Scopes        []string  `json:"scopes,omitempty"`
+	ObtainedAt    time.Time `json:"obtained_at"`
 	// Issuer and ClientID tie the login to the registration that obtained
 	// it, so a changed config is noticed instead of sending a refresh token
 	// to the wrong server.

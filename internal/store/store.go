@@ -85,7 +85,7 @@ func (s *Store) Save(ctx context.Context, provider, account string, r *Record) e
 
 func entryOf(provider, account string, r *Record, store string) Entry {
 	return Entry{
-		Provider: provider, Account: account, Scopes: r.Scopes, Expiry: r.Expiry,
+		Provider: provider, Account: account, Scopes: r.Scopes, Expiry: r.Expiry, ExpiryUnknown: r.ExpiryUnknown,
 		Refreshable: r.Refreshable(), ObtainedAt: r.ObtainedAt, Issuer: r.Issuer, Identity: r.Identity, Store: store,
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokerr"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // Manager reads, refreshes and writes logins. It is the only writer of
@@ -103,7 +104,8 @@ func (m *Manager) refreshHeld(ctx context.Context, t Target, p *provider.Provide
 		if err := m.beforeRequest(ctx, p); err != nil {
 			return nil, err
 		}
-		return m.clientCredentials(ctx, t, p)
+		next, err := m.clientCredentials(ctx, t, p)
+		return m.orStillValid(t, rec, force, next, err)
 	}
 	if notFound {
 		return nil, m.NothingStored(t)
@@ -124,7 +126,44 @@ func (m *Manager) refreshHeld(ctx context.Context, t Target, p *provider.Provide
 	if err := m.beforeRequest(ctx, p); err != nil {
 		return nil, err
 	}
-	return m.refreshLocked(ctx, t, p, rec)
+	next, err := m.refreshLocked(ctx, t, p, rec)
+	return m.orStillValid(t, rec, force, next, err)
+}
+
+// orStillValid applies the rule "transient failures never withhold a
+// valid token" (README): when an early refresh fails for a reason that may
+// pass (no answer, HTTP 429 or 5xx, temporarily_unavailable,
+// server_error) and cur still has time left, cur is handed out with a
+// warning. A forced refresh (tok refresh) and a refusal still fail.
+func (m *Manager) orStillValid(t Target, cur *store.Record, force bool, next *store.Record, err error) (*store.Record, error) {
+	if err == nil || force || cur == nil || !wire.Transient(err) {
+		return next, err
+	}
+	left := cur.TTL(m.Now())
+	if left <= 0 {
+		return next, err
+	}
+	if m.Warn != nil {
+		valid := "with no expiry"
+		if !cur.Expiry.IsZero() {
+			valid = "valid for " + left.Round(time.Second).String()
+		}
+		m.Warn(fmt.Sprintf("could not refresh %s (%s); using the current token, %s", t, failureReason(err), valid))
+	}
+	return cur, nil
+}
+
+// failureReason is err without the "refreshing TARGET: " context, for the
+// warning that already names the target.
+func failureReason(err error) string {
+	var ee *flow.EndpointError
+	if errors.As(err, &ee) {
+		return ee.Error()
+	}
+	if u := errors.Unwrap(err); u != nil {
+		return u.Error()
+	}
+	return err.Error()
 }
 
 func (m *Manager) beforeRequest(ctx context.Context, p *provider.Provider) error {
@@ -151,10 +190,11 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	next := RecordFrom(tok, rec.Scopes, m.Now())
 	next.Issuer, next.ClientID, next.Identity = rec.Issuer, rec.ClientID, rec.Identity
 	// RFC 6749 §6: a response without a refresh token leaves the old one
-	// valid; with one, the old one is discarded.
+	// valid, so the login stays renewable.
 	if next.RefreshToken == "" {
 		next.RefreshToken = rec.RefreshToken
 	}
+	AssumeExpiry(next, p)
 	if next.IDToken == "" {
 		next.IDToken = rec.IDToken
 	}
@@ -197,10 +237,11 @@ func (m *Manager) refreshFailed(ctx context.Context, t Target, p *provider.Provi
 
 // rejected reports whether the token endpoint refused the grant (RFC 6749
 // §5.2: an error code, with 400 or 401), as opposed to failing in a way a
-// new login would not fix: a 5xx or HTML page from a proxy, a redirect.
+// new login would not fix: a 5xx or HTML page from a proxy, a redirect,
+// temporarily_unavailable or server_error.
 func rejected(err error) bool {
 	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) {
+	if !errors.As(err, &re) || wire.Transient(err) {
 		return false
 	}
 	if re.ErrorCode != "" {
@@ -220,7 +261,7 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 	}
 	tok, err := flow.ClientCredentials(ctx, flow.Request{
 		OAuth:       *OAuthConfig(p, md, p.Scopes),
-		TokenParams: resourceParam(p),
+		TokenParams: TokenParams(p),
 		HTTPClient:  m.HTTP,
 	})
 	if err != nil {
@@ -228,6 +269,7 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 	}
 	rec := RecordFrom(tok, p.Scopes, m.Now())
 	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
+	AssumeExpiry(rec, p)
 	m.issued(t, rec)
 	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/wire"
@@ -47,14 +48,31 @@ func Resource(p *provider.Provider) string {
 
 // clientContext carries the HTTP client x/oauth2 must use. x/oauth2 has
 // no option for extra refresh-request parameters, so the RFC 8707
-// resource parameter is added by a transport that only touches requests to
-// the token endpoint.
+// resource parameter and token_params are added by a transport that only
+// touches requests to the token endpoint.
 func (m *Manager) clientContext(ctx context.Context, p *provider.Provider, md *provider.Metadata) context.Context {
 	hc := m.HTTP
-	if res := Resource(p); res != "" {
-		hc = WithTokenParams(hc, md.TokenURL, map[string]string{"resource": res})
+	if params := TokenParams(p); params != nil {
+		hc = WithTokenParams(hc, md.TokenURL, params)
 	}
 	return context.WithValue(ctx, oauth2.HTTPClient, hc)
+}
+
+// TokenParams are the extra parameters of every token request for p (code
+// exchange, refresh, client credentials, device polls): the RFC 8707
+// resource, then the provider's token_params, which win. nil for none.
+func TokenParams(p *provider.Provider) map[string]string {
+	var params map[string]string
+	if res := Resource(p); res != "" {
+		params = map[string]string{"resource": res}
+	}
+	for k, v := range p.TokenParams {
+		if params == nil {
+			params = map[string]string{}
+		}
+		params[k] = v
+	}
+	return params
 }
 
 // RecordFrom turns a token response into a stored record. Scopes come
@@ -73,6 +91,8 @@ func RecordFrom(tok *oauth2.Token, requested []string, now time.Time) *store.Rec
 	// than from the wall clock x/oauth2 used (RFC 6749 §5.1 expires_in).
 	if secs := expiresIn(tok); secs > 0 {
 		rec.Expiry = now.Add(time.Duration(secs) * time.Second)
+	} else {
+		rec.Expiry, rec.ExpiryUnknown = time.Time{}, true
 	}
 	if s, ok := tok.Extra("scope").(string); ok && s != "" {
 		rec.Scopes = strings.Fields(s)
@@ -93,11 +113,24 @@ func expiresIn(tok *oauth2.Token) int64 {
 	return secs
 }
 
-// resourceParam is the RFC 8707 resource parameter for p's token
-// requests, nil when none is sent.
-func resourceParam(p *provider.Provider) map[string]string {
-	if res := Resource(p); res != "" {
-		return map[string]string{"resource": res}
+// AssumeExpiry gives a token whose lifetime the provider did not say the
+// provider's default_ttl from when it was obtained, when tok can renew it
+// without a person (a refresh token, or client credentials). Other such
+// tokens are used until the provider rejects them (README, "Transient
+// failures never withhold a valid token").
+func AssumeExpiry(rec *store.Record, p *provider.Provider) {
+	if !rec.ExpiryUnknown || !rec.Expiry.IsZero() {
+		return
 	}
-	return nil
+	if rec.Refreshable() || p.Flow == config.FlowClientCredentials {
+		rec.Expiry = rec.ObtainedAt.Add(DefaultTTL(p))
+	}
+}
+
+// DefaultTTL is p's default_ttl, config.DefaultTokenTTL when unset.
+func DefaultTTL(p *provider.Provider) time.Duration {
+	if p.DefaultTTL > 0 {
+		return p.DefaultTTL
+	}
+	return config.DefaultTokenTTL
 }

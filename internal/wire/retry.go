@@ -3,8 +3,8 @@ package wire
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -36,8 +36,8 @@ func TransientAnswer(status int, code string) bool {
 func Transient(err error) bool {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		var ue *url.Error
-		return errors.As(err, &ue) && !errors.Is(err, context.Canceled)
+		var ne net.Error // *url.Error, and what discovery leaves of one
+		return errors.As(err, &ne) && !errors.Is(err, context.Canceled)
 	}
 	status := 0
 	if re.Response != nil {

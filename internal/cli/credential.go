@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tok-cli/tok/internal/audit"
+	"github.com/tok-cli/tok/internal/config"
+	"github.com/tok-cli/tok/internal/identity"
+	"github.com/tok-cli/tok/internal/kubecred"
+	"github.com/tok-cli/tok/internal/provider"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// Formats of `print --format` that hand out something other than the
+// access token as it is (README "Formats").
+const (
+	formatIDToken        = "id-token"
+	formatExecCredential = "exec-credential"
+)
+
+// printCredential writes t's ID token (id-token) or a Kubernetes
+// ExecCredential (exec-credential) on stdout and logs the hand-out as
+// verb. The ExecCredential holds the ID token when the provider says
+// kube_token: id_token, else the access token.
+func (a *App) printCredential(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration, format, verb string) error {
+	version := ""
+	if format == formatExecCredential {
+		v, err := kubecred.APIVersion(a.getenv(kubecred.EnvExecInfo))
+		if err != nil {
+			return tokerr.Wrap(tokerr.Usage, err, "%s", verb)
+		}
+		version = v
+	}
+	var rec *store.Record
+	var value string
+	var expiry time.Time
+	var err error
+	if format == formatIDToken || p.KubeToken == config.KubeIDToken {
+		rec, expiry, err = a.freshIDToken(ctx, t, p, minTTL)
+		if err == nil {
+			value = rec.IDToken
+		}
+	} else if rec, err = a.fresh(ctx, t, p, minTTL); err == nil {
+		value, expiry = rec.AccessToken, rec.Expiry
+	}
+	if err != nil {
+		a.refused(verb, t.String(), err)
+		return err
+	}
+	if format == formatIDToken {
+		_, err = fmt.Fprintln(a.Stdout, value)
+	} else {
+		err = json.NewEncoder(a.Stdout).Encode(kubecred.New(version, value, expiry))
+	}
+	if err != nil {
+		return err
+	}
+	a.auditLog().Write(audit.Entry{
+		Event: audit.EventHandout, Verb: verb, Target: t.String(), Scopes: rec.Scopes,
+		Expiry: expiry, TokenSHA256: audit.TokenID(value),
+	})
+	return nil
+}
+
+// freshIDToken returns t's login with an ID token that has more than
+// minTTL left, refreshing first when the stored one is about to expire (a
+// refresh brings a new one, OpenID Connect Core §12.2). A login without
+// an ID token needs a new login with the openid scope (exit 4).
+func (a *App) freshIDToken(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration) (*store.Record, time.Time, error) {
+	rec, err := a.fresh(ctx, t, p, minTTL)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if rec.IDToken == "" {
+		return nil, time.Time{}, tokerr.LoginNeededFor(t.String(), errors.New("the login has no ID token (the openid scope brings one)"))
+	}
+	exp := identity.IDTokenExpiry(rec.IDToken)
+	if exp.IsZero() || exp.Sub(a.Now()) > minTTL {
+		return rec, exp, nil
+	}
+	m, err := a.manager()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if rec, err = m.Refresh(ctx, t, p); err != nil {
+		return nil, time.Time{}, err
+	}
+	exp = identity.IDTokenExpiry(rec.IDToken)
+	if !exp.IsZero() && !exp.After(a.Now()) {
+		return nil, time.Time{}, tokerr.LoginNeededFor(t.String(), errors.New("the provider gave no new ID token on refresh"))
+	}
+	return rec, exp, nil
+}
