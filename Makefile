@@ -68,6 +68,7 @@ FUZZ := \
 	./internal/wire:FuzzRetryAfter \
 	./internal/identity:FuzzIdentityClaims \
 	./internal/kubecred:FuzzExecInfo \
+	./internal/gitcred:FuzzParseRequest \
 	./internal/audit:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ); do \

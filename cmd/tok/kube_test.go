@@ -21,12 +21,12 @@ import (
 
 func init() {
 	scriptCommands["kubeapi"] = cmdKubeAPI
-	scriptVars = append(scriptVars, "KUBERNETES_EXEC_INFO")
 }
 
 // The scripts that drive kubectl and git skip where they are missing
 // ([!exec:kubectl] skip); CI installs both, so there their absence fails.
 func TestCredentialToolsUnderCI(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("CI") == "" {
 		t.Skip("only under CI")
 	}

@@ -64,6 +64,9 @@ func (a *App) loadConfig() (*config.Config, error) {
 		return nil, err
 	}
 	a.etcdFromEnv(&cfg.Etcd)
+	if err := decodeProfiles(v, cfg, file); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -143,7 +146,7 @@ func flatten(msg string) string {
 // topLevelKeys are the keys a config file may have outside providers.
 var topLevelKeys = map[string]bool{
 	"store": true, "file_plaintext": true, "min_ttl": true, "passphrase": true,
-	"client_metadata_url": true, "providers": true, "etcd": true,
+	"client_metadata_url": true, "providers": true, "etcd": true, "profiles": true,
 }
 
 // checkTopLevel refuses unknown top-level keys: a typo must not silently

@@ -25,12 +25,19 @@ type execOptions struct {
 	Serve      bool
 	TokenFiles bool
 	NoEnv      bool
+	// Profile names a profile of the config (--profile).
+	Profile string
+	// Scopes are --scope [TARGET=]S arguments; profileScopes the
+	// profile's, in the same form.
+	Scopes        []string
+	profileScopes []string
+	RevokeOnExit  bool
 }
 
 func newExecCmd(a *App) *cobra.Command {
 	opts := &execOptions{}
 	cmd := &cobra.Command{
-		Use:               "exec [TARGET]... [--env NAME=TARGET]... -- COMMAND [ARG]...",
+		Use:               "exec [TARGET]... [--profile NAME] [--env NAME=TARGET]... [--scope [TARGET=]S]... -- COMMAND [ARG]...",
 		Short:             "Run a command with fresh tokens in its environment",
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -38,11 +45,8 @@ func newExecCmd(a *App) *cobra.Command {
 			if dash < 0 || dash == len(args) {
 				return tokerr.New(tokerr.Usage, "exec needs a command after --").WithHint("usage: tok exec TARGET -- COMMAND [ARG]...")
 			}
-			opts.Targets, opts.Command = args[:dash], args[dash:]
+			opts.Targets, opts.Command = slices.Clone(args[:dash]), args[dash:]
 			opts.minSet = cmd.Flags().Changed("min-ttl")
-			if len(opts.Targets) == 0 && len(opts.Env) == 0 {
-				return tokerr.New(tokerr.Usage, "exec needs at least one TARGET or --env NAME=TARGET")
-			}
 			if opts.NoEnv && !opts.Serve && !opts.TokenFiles {
 				return tokerr.New(tokerr.Usage, "--no-env needs --serve or --token-files: the command would get no token")
 			}
@@ -55,6 +59,15 @@ func newExecCmd(a *App) *cobra.Command {
 	f.BoolVar(&opts.Serve, "serve", false, "serve fresh tokens to the command on 127.0.0.1 (sets TOK_URL and TOK_SECRET)")
 	f.BoolVar(&opts.TokenFiles, "token-files", false, "also write each token to a private file kept fresh (sets NAME_FILE)")
 	f.BoolVar(&opts.NoEnv, "no-env", false, "with --serve or --token-files: do not put the tokens themselves in the environment")
+	f.StringVar(&opts.Profile, "profile", "", "take targets, scopes and revoke_on_exit from this profile of the config (see tok profiles)")
+	f.StringArrayVar(&opts.Scopes, "scope", nil, "hand TARGET a token limited to granted scope S (repeatable; TARGET= may be left out with one target)")
+	f.BoolVar(&opts.RevokeOnExit, "revoke-on-exit", false, "mint tokens for this run only and revoke them when the command exits")
+	cmd.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		if cfg, err := a.loadConfig(); err == nil {
+			return profileNames(cfg), cobra.ShellCompDirectiveNoFileComp
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }
 
@@ -108,6 +121,11 @@ type execTarget struct {
 	Rec   *store.Record
 	// Argv0 is the command the tokens are for, for the audit log.
 	Argv0 string
+	// Scopes, when set, narrow the target's token (README "Narrowed
+	// tokens for agents").
+	Scopes []string
+	// run holds the tokens minted for this run alone (--revoke-on-exit).
+	run *runTokens
 }
 
 func runExec(ctx context.Context, a *App, opts *execOptions) error {
@@ -115,7 +133,14 @@ func runExec(ctx context.Context, a *App, opts *execOptions) error {
 	if opts.minSet {
 		minTTL = opts.MinTTL
 	}
+	if err := a.planExec(ctx, opts); err != nil {
+		return err
+	}
 	targets, err := a.execTargets(ctx, opts, minTTL)
+	if targets != nil && opts.RevokeOnExit {
+		// Tokens minted before a later target failed are revoked too.
+		defer a.revokeRun(ctx, targets)
+	}
 	if err != nil {
 		return err
 	}
@@ -218,9 +243,19 @@ func (a *App) execTargets(ctx context.Context, opts *execOptions, minTTL time.Du
 				return nil, err
 			}
 		}
-		if et.Rec, err = a.fresh(ctx, et.T, et.P, minTTL); err != nil {
-			a.refused("exec", et.Arg, err)
+	}
+	if err := assignScopes(out, opts); err != nil {
+		return nil, err
+	}
+	if opts.RevokeOnExit {
+		if err := a.checkRevocable(ctx, out); err != nil {
 			return nil, err
+		}
+	}
+	for _, et := range out {
+		if et.Rec, err = a.execToken(ctx, et, minTTL); err != nil {
+			a.refused("exec", et.Arg, err)
+			return out, err
 		}
 	}
 	return out, nil

@@ -57,13 +57,13 @@ func (a *App) keeper(dir *tokfile.Dir, et *execTarget, minTTL time.Duration) *to
 	return &tokfile.Keeper{
 		Dir: dir, Names: et.Names, MinTTL: minTTL, Now: a.Now, After: time.After,
 		Fetch: func(ctx context.Context, ttl time.Duration) (tokfile.Token, error) {
-			t, rec, err := a.freshArg(ctx, et.Arg, ttl)
+			rec, err := a.execToken(ctx, et, ttl)
 			if err != nil {
 				return tokfile.Token{}, err
 			}
 			// Fetch is asked only when the files are due for a new
 			// token, which the keeper then writes.
-			a.handedOut("token-files", t, rec, et.Argv0)
+			a.handedOut("token-files", et.T, rec, et.Argv0)
 			return tokfile.Token{Value: rec.AccessToken, Expiry: rec.Expiry}, nil
 		},
 		Warn: func(err error) {

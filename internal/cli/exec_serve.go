@@ -12,10 +12,10 @@ import (
 // `tok print` would, so it shares the lock and the store with every other
 // tok process.
 func (a *App) startServe(ctx context.Context, targets []*execTarget, minTTL time.Duration) (*serve.Server, error) {
-	var argv0 string
 	args := make([]string, len(targets))
+	byArg := map[string]*execTarget{}
 	for i, et := range targets {
-		args[i], argv0 = et.Arg, et.Argv0
+		args[i], byArg[et.Arg] = et.Arg, et
 	}
 	fetch := func(rctx context.Context, arg string) (any, error) {
 		// The request's context ends with the request, the server's
@@ -24,13 +24,14 @@ func (a *App) startServe(ctx context.Context, targets []*execTarget, minTTL time
 		defer cancel()
 		stop := context.AfterFunc(ctx, cancel)
 		defer stop()
-		t, rec, err := a.freshArg(rctx, arg, minTTL)
+		et := byArg[arg]
+		rec, err := a.execToken(rctx, et, minTTL)
 		if err != nil {
 			a.refused("serve", arg, err)
 			return nil, err
 		}
-		a.handedOut("serve", t, rec, argv0)
-		return newTokenDoc(t, rec, a.Now()), nil
+		a.handedOut("serve", et.T, rec, et.Argv0)
+		return newTokenDoc(et.T, rec, a.Now()), nil
 	}
 	return serve.Start(args, fetch, a.Stderr)
 }

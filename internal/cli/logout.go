@@ -5,25 +5,39 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/provider"
+	"github.com/tok-cli/tok/internal/target"
+	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/tokerr"
 )
 
 type logoutOptions struct {
 	Target   string
+	All      bool
 	NoRevoke bool
 }
 
 func newLogoutCmd(a *App) *cobra.Command {
 	opts := &logoutOptions{}
 	cmd := &cobra.Command{
-		Use:               "logout TARGET",
+		Use:               "logout TARGET | --all",
 		Short:             "Revoke a login at the provider and forget it",
-		Args:              usageArgs(1, "a TARGET"),
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case opts.All && len(args) > 0:
+				return tokerr.New(tokerr.Usage, "logout takes a TARGET or --all, not both")
+			case opts.All:
+				return runLogoutAll(cmd.Context(), a, opts)
+			case len(args) != 1:
+				return tokerr.New(tokerr.Usage, "tok logout needs a TARGET, or --all").WithHint("usage: %s", cmd.UseLine())
+			}
 			opts.Target = args[0]
 			return runLogout(cmd.Context(), a, opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.All, "all", false, "log out of every stored login")
 	cmd.Flags().BoolVar(&opts.NoRevoke, "no-revoke", false, "forget locally without asking the provider to revoke")
 	return cmd
 }
@@ -40,7 +54,11 @@ func runLogout(ctx context.Context, a *App, opts *logoutOptions) error {
 	if err != nil {
 		return err
 	}
-	found, err := m.Logout(ctx, t, p, !opts.NoRevoke)
+	return a.logout(ctx, m, t, p, !opts.NoRevoke)
+}
+
+func (a *App) logout(ctx context.Context, m *token.Manager, t token.Target, p *provider.Provider, revoke bool) error {
+	found, err := m.Logout(ctx, t, p, revoke)
 	if err != nil {
 		return err
 	}
@@ -49,5 +67,45 @@ func runLogout(ctx context.Context, a *App, opts *logoutOptions) error {
 		return nil
 	}
 	fmt.Fprintf(a.Stderr, "tok: logged out of %s\n", t)
+	return nil
+}
+
+// runLogoutAll logs out of every stored login, one line each on stderr.
+// It succeeds once nothing is stored, whatever revocations failed (they
+// are warned about).
+func runLogoutAll(ctx context.Context, a *App, opts *logoutOptions) error {
+	m, err := a.manager()
+	if err != nil {
+		return err
+	}
+	entries, err := a.resolver().Stored(ctx)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		fmt.Fprintln(a.Stderr, "tok: no logins stored: nothing to do")
+		return nil
+	}
+	for _, e := range entries {
+		t := target.EntryTarget(e)
+		p, perr := a.resolver().Provider(e.Provider)
+		revoke := !opts.NoRevoke
+		if perr != nil {
+			// The provider left the config: the login can only be
+			// forgotten.
+			fmt.Fprintf(a.Stderr, "tok: warning: cannot revoke %s: %s\n", t, oneLine(perr.Error()))
+			revoke, p = false, &provider.Provider{}
+		}
+		if err := a.logout(ctx, m, t, p, revoke); err != nil {
+			fmt.Fprintf(a.Stderr, "tok: warning: could not log out of %s: %s\n", t, oneLine(err.Error()))
+		}
+	}
+	left, err := a.resolver().Stored(ctx)
+	if err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		return fmt.Errorf("%d logins are still stored (%s first)", len(left), target.EntryTarget(left[0]))
+	}
 	return nil
 }

@@ -26,6 +26,8 @@ type printOptions struct {
 	Format string
 	MinTTL time.Duration
 	minSet bool
+	// Scopes narrow the token (README "Narrowed tokens for agents").
+	Scopes []string
 }
 
 func newPrintCmd(a *App) *cobra.Command {
@@ -46,6 +48,7 @@ func newPrintCmd(a *App) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "token", "output: "+strings.Join(printFormats, ", "))
+	cmd.Flags().StringArrayVar(&opts.Scopes, "scope", nil, "a token limited to granted scope S (repeatable)")
 	cmd.Flags().DurationVar(&opts.MinTTL, "min-ttl", 60*time.Second, "refresh first when the token has less than this left (env TOK_MIN_TTL)")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(printFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -63,7 +66,12 @@ func runPrint(ctx context.Context, a *App, opts *printOptions) error {
 	if opts.Format == formatIDToken || opts.Format == formatExecCredential {
 		return a.printCredential(ctx, t, p, minTTL, opts.Format, "print")
 	}
-	rec, err := a.fresh(ctx, t, p, minTTL)
+	var rec *store.Record
+	if scopes := splitScopes(opts.Scopes); len(scopes) > 0 {
+		rec, err = a.narrowed(ctx, t, p, scopes, minTTL)
+	} else {
+		rec, err = a.fresh(ctx, t, p, minTTL)
+	}
 	if err != nil {
 		a.refused("print", opts.Target, err)
 		return err
@@ -136,4 +144,14 @@ func writeToken(w io.Writer, format string, t token.Target, rec *store.Record, n
 		_, err = fmt.Fprintln(w, rec.AccessToken)
 	}
 	return err
+}
+
+// splitScopes reads repeated --scope values, each of which may also hold
+// several space-separated scopes (RFC 6749 §3.3).
+func splitScopes(args []string) []string {
+	var out []string
+	for _, a := range args {
+		out = append(out, strings.Fields(a)...)
+	}
+	return out
 }

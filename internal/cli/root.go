@@ -34,8 +34,8 @@ and hands fresh access tokens to scripts, agents and CI jobs.`,
 	})
 	root.AddCommand(
 		newLoginCmd(a), newPrintCmd(a), newExecCmd(a), newStatusCmd(a),
-		newRefreshCmd(a), newLogoutCmd(a), newProvidersCmd(a), newImportCmd(a), newAuditCmd(a),
-		newKubeCredentialCmd(a),
+		newRefreshCmd(a), newLogoutCmd(a), newProvidersCmd(a), newImportCmd(a), newAuditCmd(a), newProfilesCmd(a),
+		newKubeCredentialCmd(a), newGitCredentialCmd(a),
 		newCompletionCmd(), newVersionCmd(),
 	)
 	return root

@@ -40,6 +40,8 @@ type Config struct {
 	// Providers as written in the config file or the environment, before
 	// presets are merged in. Keys are provider names.
 	Providers map[string]Provider
+	// Profiles by name, from `profiles:`.
+	Profiles map[string]Profile
 	// Verbose turns on the redacted HTTP trace on stderr.
 	Verbose bool
 }
@@ -102,6 +104,24 @@ type Provider struct {
 	// DefaultTTL is the lifetime assumed for a renewable token whose
 	// response had no expires_in; 0 means DefaultTokenTTL.
 	DefaultTTL time.Duration `mapstructure:"default_ttl"`
+	// TokenExchange lets narrowed tokens come from RFC 8693 token
+	// exchange when the provider's metadata lists the grant (README
+	// "Narrowed tokens for agents").
+	TokenExchange bool `mapstructure:"token_exchange"`
+	// RevokeEndsGrant marks a provider where revoking an access token
+	// revokes the whole grant (Google): exec --revoke-on-exit is refused.
+	RevokeEndsGrant bool `mapstructure:"revoke_ends_grant"`
+}
+
+// Profile is one entry of `profiles:`: what `tok exec --profile NAME`
+// hands a command (README "Profiles").
+type Profile struct {
+	// Targets as written on the command line.
+	Targets []string `mapstructure:"targets"`
+	// Scopes narrows the token of a target (key: one of Targets).
+	Scopes map[string][]string `mapstructure:"scopes"`
+	// RevokeOnExit is exec --revoke-on-exit for every run of the profile.
+	RevokeOnExit bool `mapstructure:"revoke_on_exit"`
 }
 
 // Kube token kinds accepted in `kube_token:`.

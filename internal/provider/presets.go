@@ -42,6 +42,8 @@ var presets = map[string]Preset{
 			// Google issues a refresh token only for offline access, and
 			// only on consent.
 			AuthParams: map[string]string{"access_type": "offline", "prompt": "consent"},
+			// Revoking any token of a Google grant revokes all of it.
+			RevokeEndsGrant: true,
 		},
 		RegisterAt: "https://console.cloud.google.com/apis/credentials (OAuth client ID, type \"Desktop app\" or \"TVs and Limited Input devices\" for the device flow)",
 	},

@@ -184,6 +184,14 @@ func merge(dst *config.Provider, src config.Provider) {
 	if src.DefaultTTL != 0 {
 		dst.DefaultTTL = src.DefaultTTL
 	}
+	dst.TokenExchange = dst.TokenExchange || src.TokenExchange
+	dst.RevokeEndsGrant = dst.RevokeEndsGrant || src.RevokeEndsGrant
+	for k, v := range src.AuthParams {
+		if dst.AuthParams == nil {
+			dst.AuthParams = map[string]string{}
+		}
+		dst.AuthParams[k] = v
+	}
 	dst.AuthParams = mergeParams(dst.AuthParams, src.AuthParams)
 	dst.TokenParams = mergeParams(dst.TokenParams, src.TokenParams)
 }
@@ -242,6 +250,11 @@ func mergeEnv(dst *config.Provider, name string, env Lookup) (bool, error) {
 // ParseTokenParams reads TOK_<P>_TOKEN_PARAMS: URL query form,
 // k=v&k2=v2, values %-escaped. A key may appear once and may not be empty.
 func ParseTokenParams(s string) (map[string]string, error) {
+	for _, part := range strings.Split(s, "&") {
+		if !strings.Contains(part, "=") {
+			return nil, fmt.Errorf("%q is not k=v", wire.Clean(part, 40))
+		}
+	}
 	q, err := url.ParseQuery(s)
 	if err != nil {
 		return nil, errors.New("not k=v&k2=v2 (a value holds a bad %-escape or a ';')")

@@ -193,6 +193,8 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	// valid, so the login stays renewable.
 	if next.RefreshToken == "" {
 		next.RefreshToken = rec.RefreshToken
+	} else if next.RefreshToken != rec.RefreshToken {
+		m.rotated(ctx, t, rec.RefreshToken)
 	}
 	AssumeExpiry(next, p)
 	if next.IDToken == "" {

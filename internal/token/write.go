@@ -33,6 +33,8 @@ func (m *Manager) Login(ctx context.Context, t Target, rec *store.Record, server
 	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
 		return err
 	}
+	// Narrowed tokens of an earlier login are not this grant's.
+	m.Store.RemoveRaw(ctx, NarrowedKey(t))
 	m.Audit.Write(audit.Entry{Event: audit.EventLogin, Verb: "login", Target: t.String(), Scopes: rec.Scopes, Expiry: rec.Expiry, TokenSHA256: audit.TokenID(rec.AccessToken)})
 	return nil
 }
@@ -91,6 +93,10 @@ func (m *Manager) Logout(ctx context.Context, t Target, p *provider.Provider, re
 		return false, err
 	}
 	defer unlock()
+	// Narrowed tokens go with the login (README "Narrowed tokens").
+	if err := m.Store.RemoveRaw(ctx, NarrowedKey(t)); err != nil {
+		return false, err
+	}
 	rec, err := m.Store.Load(ctx, t.Provider, t.Account)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

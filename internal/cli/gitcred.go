@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/atomicfile"
+	"github.com/tok-cli/tok/internal/audit"
+	"github.com/tok-cli/tok/internal/gitcred"
+	"github.com/tok-cli/tok/internal/provider"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/token"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// defaultGitUsername goes with the token when the provider names none
+// (git_username); GitHub's preset says x-access-token.
+const defaultGitUsername = "oauth2"
+
+func newGitCredentialCmd(a *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "git-credential get|store|erase",
+		Short: "Answer git's credential requests with fresh tokens",
+		Long: `git-credential is a git credential helper (git-credential(1)): git writes
+key=value lines on its standard input. get answers with username and a fresh
+access token of the provider whose hosts setting holds the requested host
+(presets: github -> github.com, gitlab -> gitlab.com); a host no provider
+holds gets no answer, so git asks its next helper. erase, which git sends
+after the server refused the token, makes the next get refresh first.
+store does nothing: tok keeps its own tokens.`,
+		Example:   `  git config --global credential.https://github.com.helper '!tok git-credential'`,
+		Args:      usageArgs(1, "get, store or erase"),
+		ValidArgs: []string{"get", "store", "erase"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch args[0] {
+			case "get", "store", "erase":
+				return runGitCredential(cmd.Context(), a, args[0])
+			}
+			return tokerr.New(tokerr.Usage, "unknown git-credential operation %q: use get, store or erase", args[0])
+		},
+	}
+}
+
+func runGitCredential(ctx context.Context, a *App, op string) error {
+	req, err := gitcred.Parse(a.Stdin)
+	if err != nil {
+		return tokerr.Wrap(tokerr.Usage, err, "git-credential")
+	}
+	if op == "store" {
+		return nil
+	}
+	t, p, err := a.gitTarget(ctx, req)
+	if err != nil || p == nil {
+		return err
+	}
+	if op == "erase" {
+		return a.markRejected(t, req.Password)
+	}
+	rec, err := a.gitToken(ctx, t, p)
+	if err != nil {
+		a.refused("git-credential", t.String(), err)
+		return err
+	}
+	username := p.GitUsername
+	if username == "" {
+		username = defaultGitUsername
+	}
+	if err := (&gitcred.Answer{Username: username, Password: rec.AccessToken, Expiry: rec.Expiry}).Write(a.Stdout); err != nil {
+		return err
+	}
+	a.handedOut("git-credential", t, rec, "")
+	return nil
+}
+
+// gitTarget finds the login that answers req: the providers whose hosts
+// hold its host, the first of them with a stored login. A nil provider
+// means "not ours": git then asks its next helper.
+func (a *App) gitTarget(ctx context.Context, req *gitcred.Request) (token.Target, *provider.Provider, error) {
+	var none token.Target
+	if req.Host == "" {
+		return none, nil, nil
+	}
+	var claimed []*provider.Provider
+	r := a.resolver()
+	for _, name := range r.Providers() {
+		p, err := r.Provider(name)
+		if err == nil && answersHost(p.Hosts, req) {
+			claimed = append(claimed, p)
+		}
+	}
+	if len(claimed) == 0 {
+		return none, nil, nil
+	}
+	// A token never crosses a network in clear text: plain http only to
+	// this machine.
+	if req.Protocol != "https" && !(req.Protocol == "http" && provider.IsLoopback(req.HostName())) {
+		fmt.Fprintf(a.Stderr, "tok: not answering git for %s://%s: tokens go over https only\n", req.Protocol, req.Host)
+		return none, nil, nil
+	}
+	entries, _ := r.Stored(ctx)
+	for _, p := range claimed {
+		t := token.Target{Provider: p.Name, Account: token.DefaultAccount}
+		if slices.ContainsFunc(entries, func(e store.Entry) bool { return e.Provider == t.Provider && e.Account == t.Account }) {
+			return t, p, nil
+		}
+	}
+	fmt.Fprintf(a.Stderr, "tok: %s answers %s but has no login: run tok login %s\n", claimed[0].Name, req.Host, claimed[0].Name)
+	return none, nil, nil
+}
+
+// answersHost matches a request's host against a provider's hosts: the
+// same host and port, or the same host when the setting names no port.
+func answersHost(hosts []string, req *gitcred.Request) bool {
+	for _, h := range hosts {
+		if strings.EqualFold(h, req.Host) || (!strings.Contains(h, ":") && strings.EqualFold(h, req.HostName())) {
+			return true
+		}
+	}
+	return false
+}
+
+// gitToken is t's fresh token; when git reported that very token refused
+// (erase), it is refreshed first.
+func (a *App) gitToken(ctx context.Context, t token.Target, p *provider.Provider) (*store.Record, error) {
+	rec, err := a.fresh(ctx, t, p, a.cfg.MinTTL)
+	if err != nil {
+		return nil, err
+	}
+	mark := a.rejectedMark(t)
+	seen, _ := os.ReadFile(mark)
+	if len(seen) == 0 {
+		return rec, nil
+	}
+	defer os.Remove(mark)
+	if string(seen) != audit.TokenID(rec.AccessToken) {
+		return rec, nil // refreshed since
+	}
+	m, err := a.manager()
+	if err != nil {
+		return nil, err
+	}
+	return m.Refresh(ctx, t, p)
+}
+
+// markRejected remembers that git saw password refused for t: a digest,
+// never the token.
+func (a *App) markRejected(t token.Target, password string) error {
+	if password == "" {
+		return nil
+	}
+	mark := a.rejectedMark(t)
+	if err := os.MkdirAll(filepath.Dir(mark), 0o700); err != nil {
+		return fmt.Errorf("cannot note the refused token: %w", err)
+	}
+	if err := atomicfile.Write(filepath.Dir(mark), filepath.Base(mark), []byte(audit.TokenID(password))); err != nil {
+		return fmt.Errorf("cannot note the refused token: %w", err)
+	}
+	return nil
+}
+
+// rejectedMark is STATE/git-rejected/HASH, one per login.
+func (a *App) rejectedMark(t token.Target) string {
+	sum := sha256.Sum256([]byte(t.Key()))
+	return filepath.Join(a.cfg.StateDir, "git-rejected", hex.EncodeToString(sum[:16]))
+}

@@ -1,0 +1,279 @@
+package token
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/audit"
+	"github.com/tok-cli/tok/internal/flow"
+	"github.com/tok-cli/tok/internal/provider"
+	"github.com/tok-cli/tok/internal/store"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// Narrowed tokens (README "Narrowed tokens for agents"): an access token
+// limited to a subset of a login's granted scopes, got by a refresh
+// request with `scope` (RFC 6749 §6) or by RFC 8693 token exchange. The
+// login keeps its full grant; the narrowed tokens of a login are cached in
+// one store entry next to it, keyed by scope set, and written only under
+// the login's lock.
+
+// NarrowedKey is the store key of a login's narrowed-token cache.
+func NarrowedKey(t Target) string { return "narrowed:" + t.Key() }
+
+// narrowedCache maps a scope set (ScopeSet) to its token.
+type narrowedCache map[string]*narrowedEntry
+
+// narrowedEntry is a cached narrowed token. IssuedWith identifies the
+// refresh token that came with it (audit.TokenID): a provider with strict
+// rotation may end the access token when that refresh token is used, so
+// the entry is dropped then.
+type narrowedEntry struct {
+	*store.Record
+	IssuedWith string `json:"issued_with,omitempty"`
+}
+
+// ScopeSet is the canonical form of a list of scopes: sorted, without
+// duplicates, space-separated (RFC 6749 §3.3).
+func ScopeSet(scopes []string) string {
+	s := slices.Clone(scopes)
+	slices.Sort(s)
+	return strings.Join(slices.Compact(s), " ")
+}
+
+// NotGranted lists the scopes of want that granted lacks.
+func NotGranted(want, granted []string) []string {
+	var out []string
+	for _, s := range want {
+		if !slices.Contains(granted, s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ErrNotNarrowed marks a response whose scope is broader than asked: its
+// token is never handed out.
+var ErrNotNarrowed = errors.New("the provider does not narrow scopes")
+
+// Narrowed returns a token of t limited to want, with at least minTTL
+// left: from the cache when it holds one, else minted and cached. Errors:
+// a usage error naming scopes the login was not granted, ErrNotNarrowed
+// (wrapped) when the provider answers with broader scopes, and those of
+// Fresh.
+func (m *Manager) Narrowed(ctx context.Context, t Target, p *provider.Provider, want []string, minTTL time.Duration) (*store.Record, error) {
+	key := ScopeSet(want)
+	var seen *store.Record
+	if c, err := m.loadNarrowed(ctx, t); err == nil {
+		if e := c[key]; e != nil {
+			if seen = e.Record; seen.TTL(m.Now()) > minTTL {
+				return seen, nil
+			}
+		}
+	}
+	unlock, err := m.Locks.Lock(ctx, t.Key())
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	login, err := m.loginForNarrowing(ctx, t, want)
+	if err != nil {
+		return nil, err
+	}
+	c, _ := m.loadNarrowed(ctx, t)
+	if c == nil {
+		c = narrowedCache{}
+	}
+	if e := c[key]; e != nil {
+		// Another process minted one while this one waited: the
+		// freshest the provider gives now, whatever minTTL says.
+		if r := e.Record; r.TTL(m.Now()) > minTTL || (seen != nil && r.AccessToken != seen.AccessToken && r.TTL(m.Now()) > 0) {
+			return r, nil
+		}
+	}
+	next, with, err := m.mint(ctx, t, p, login, want)
+	if err != nil {
+		return nil, err
+	}
+	// mint may have rotated the refresh token: read the cache again.
+	if c, _ = m.loadNarrowed(ctx, t); c == nil {
+		c = narrowedCache{}
+	}
+	for k, e := range c {
+		if e.TTL(m.Now()) <= 0 {
+			delete(c, k)
+		}
+	}
+	c[key] = &narrowedEntry{Record: next, IssuedWith: with}
+	if err := m.saveNarrowed(ctx, t, c); err != nil {
+		return nil, fmt.Errorf("narrowed a token of %s but could not cache it: %w", t, err)
+	}
+	return next, nil
+}
+
+// MintNarrowed returns a new token of t limited to want (all granted
+// scopes when want is empty) that no other process is handed: for exec
+// --revoke-on-exit, which revokes it when its command exits.
+func (m *Manager) MintNarrowed(ctx context.Context, t Target, p *provider.Provider, want []string) (*store.Record, error) {
+	unlock, err := m.Locks.Lock(ctx, t.Key())
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	login, err := m.loginForNarrowing(ctx, t, want)
+	if err != nil {
+		return nil, err
+	}
+	if len(want) == 0 {
+		want = login.Scopes
+	}
+	next, _, err := m.mint(ctx, t, p, login, want)
+	return next, err
+}
+
+// loginForNarrowing loads t's login under its lock and checks that want
+// is within its grant.
+func (m *Manager) loginForNarrowing(ctx context.Context, t Target, want []string) (*store.Record, error) {
+	login, err := m.load(ctx, t)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, m.NothingStored(t)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if missing := NotGranted(want, login.Scopes); len(missing) > 0 {
+		return nil, tokerr.New(tokerr.Usage, "%s was not granted %s (granted: %s)", t, strings.Join(missing, ", "), strings.Join(login.Scopes, " ")).
+			WithHint("narrow to granted scopes, or log in with them: tok login %s --scope %s", t, strings.Join(missing, " --scope "))
+	}
+	return login, nil
+}
+
+// mint asks the provider for a token limited to want: by token exchange
+// where the provider offers it and the config allows it, else by a
+// refresh request with scope. A rotated refresh token is stored in the
+// login before anything else, under the lock the caller holds; with is
+// the id of the refresh token the new token came with, "" for none.
+func (m *Manager) mint(ctx context.Context, t Target, p *provider.Provider, login *store.Record, want []string) (next *store.Record, with string, err error) {
+	if err := m.beforeRequest(ctx, p); err != nil {
+		return nil, "", err
+	}
+	md, err := m.Discover.Endpoints(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	if p.TokenExchange && slices.Contains(md.GrantTypes, GrantTokenExchange) {
+		next, err = m.exchange(ctx, t, p, md, login, want)
+	} else {
+		next, with, err = m.refreshNarrowed(ctx, t, p, md, login, want)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if broader := NotGranted(next.Scopes, want); len(broader) > 0 {
+		m.Audit.Write(audit.Entry{Event: audit.EventRefusal, Target: t.String(), Scopes: next.Scopes, TokenSHA256: audit.TokenID(next.AccessToken),
+			Reason: "asked for " + ScopeSet(want) + ", the provider granted " + ScopeSet(next.Scopes)})
+		return nil, "", fmt.Errorf("%w: %s asked for %s and got %s as well; the token was not handed out", ErrNotNarrowed, p.Name, ScopeSet(want), strings.Join(broader, " "))
+	}
+	m.issued(t, next)
+	return next, with, nil
+}
+
+// refreshNarrowed is RFC 6749 §6 with scope: the refresh token is sent
+// once, and a rotated one replaces the login's.
+func (m *Manager) refreshNarrowed(ctx context.Context, t Target, p *provider.Provider, md *provider.Metadata, login *store.Record, want []string) (_ *store.Record, with string, _ error) {
+	if !login.Refreshable() {
+		return nil, "", fmt.Errorf("cannot narrow the token of %s: the login has no refresh token, and token exchange is not enabled (token_exchange: true)", t)
+	}
+	conf := OAuthConfig(p, md, want)
+	// x/oauth2 sends no scope on a refresh: the transport adds it.
+	params := map[string]string{"scope": ScopeSet(want)}
+	if res := Resource(p); res != "" {
+		params["resource"] = res
+	}
+	cctx := context.WithValue(ctx, oauth2.HTTPClient, WithTokenParams(m.HTTP, md.TokenURL, params))
+	expired := &oauth2.Token{RefreshToken: login.RefreshToken, Expiry: time.Unix(1, 0)}
+	tok, err := conf.TokenSource(cctx, expired).Token()
+	if err != nil {
+		if rejected(err) {
+			return nil, "", tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the narrowing refresh: %w", flow.TokenEndpointError(err)))
+		}
+		return nil, "", fmt.Errorf("narrowing the token of %s: %w", t, flow.TokenEndpointError(err))
+	}
+	if tok.RefreshToken != "" && tok.RefreshToken != login.RefreshToken {
+		kept := *login
+		kept.RefreshToken = tok.RefreshToken
+		// A provider may end the access token issued with the refresh
+		// token it rotated (strict rotation): the login's next hand-out
+		// refreshes rather than risk a dead token.
+		if kept.TTL(m.Now()) > 0 {
+			kept.Expiry = m.Now().Add(-time.Second)
+		}
+		if err := m.Store.Save(ctx, t.Provider, t.Account, &kept); err != nil {
+			return nil, "", fmt.Errorf("narrowed a token of %s but could not store the rotated refresh token: %w", t, err)
+		}
+		m.rotated(ctx, t, login.RefreshToken)
+		with = audit.TokenID(tok.RefreshToken)
+	}
+	if err := flow.CheckBearer(tok); err != nil {
+		return nil, "", err
+	}
+	next := RecordFrom(tok, want, m.Now())
+	next.RefreshToken, next.IDToken = "", ""
+	next.Issuer, next.ClientID = login.Issuer, login.ClientID
+	return next, with, nil
+}
+
+// rotated drops the narrowed tokens that came with refresh token used,
+// which the provider has just rotated: with strict rotation they may be
+// dead. Called under t's lock.
+func (m *Manager) rotated(ctx context.Context, t Target, used string) {
+	c, err := m.loadNarrowed(ctx, t)
+	if err != nil || len(c) == 0 {
+		return
+	}
+	id, n := audit.TokenID(used), len(c)
+	for k, e := range c {
+		if e.IssuedWith == id {
+			delete(c, k)
+		}
+	}
+	if len(c) < n {
+		m.saveNarrowed(ctx, t, c)
+	}
+}
+
+func (m *Manager) loadNarrowed(ctx context.Context, t Target) (narrowedCache, error) {
+	b, err := m.Store.LoadRaw(ctx, NarrowedKey(t))
+	if err != nil {
+		return nil, err
+	}
+	var c narrowedCache
+	if err := json.Unmarshal(b, &c); err != nil {
+		// A cache that cannot be read is rebuilt, never fatal.
+		return narrowedCache{}, nil
+	}
+	for k, e := range c {
+		if e == nil || e.Record == nil || e.AccessToken == "" {
+			delete(c, k)
+		}
+	}
+	return c, nil
+}
+
+func (m *Manager) saveNarrowed(ctx context.Context, t Target, c narrowedCache) error {
+	if len(c) == 0 {
+		return m.Store.RemoveRaw(ctx, NarrowedKey(t))
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return m.Store.SaveRaw(ctx, NarrowedKey(t), b)
+}
