@@ -12,12 +12,16 @@ LDFLAGS  := -s -w -X github.com/tok-cli/tok/internal/cli.version=$(VERSION) \
 
 .PHONY: build install test completions man bench bench-fleet fuzz lint release-check release-snapshot clean
 
+# tok-etcd, the helper that holds tok's etcd client (store: etcd), goes
+# next to tok.
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tok
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(dir $(BIN))tok-etcd ./cmd/tok-etcd
 
 install:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(PREFIX)/bin/tok ./cmd/tok
-	@echo "installed $(PREFIX)/bin/tok"
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(PREFIX)/bin/tok-etcd ./cmd/tok-etcd
+	@echo "installed $(PREFIX)/bin/tok and tok-etcd"
 
 test:
 	$(GO) vet ./...

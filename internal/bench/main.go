@@ -81,7 +81,7 @@ func outside() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	for name, pkg := range map[string]string{"tok": "./cmd/tok", "floor": "./internal/bench/floor"} {
+	for name, pkg := range map[string]string{"tok": "./cmd/tok", "tok-etcd": "./cmd/tok-etcd", "floor": "./internal/bench/floor"} {
 		build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(dir, name), pkg)
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {
