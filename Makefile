@@ -68,6 +68,7 @@ FUZZ := \
 	./internal/store:FuzzParseHead \
 	./internal/cli:FuzzLoadConfig \
 	./internal/cli:FuzzConfigSecret \
+	./internal/cli:FuzzSplitShell \
 	./internal/mcp:FuzzParseChallenges \
 	./internal/wire:FuzzRetryAfter \
 	./internal/identity:FuzzIdentityClaims \

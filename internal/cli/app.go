@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/tok-cli/tok/internal/target"
 	"github.com/tok-cli/tok/internal/token"
 	"github.com/tok-cli/tok/internal/tokerr"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // App holds every side effect a command may have, so tests can replace
@@ -60,22 +60,26 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *App {
 
 func (a *App) getenv(k string) string { v, _ := a.LookupEnv(k); return v }
 
-
-// openBrowser runs TOK_BROWSER, then BROWSER, with the URL as last
-// argument, else the system opener. Their output goes to stderr: stdout is
-// for data only.
+// openBrowser runs TOK_BROWSER, then BROWSER (see browserCommand), else
+// the system opener. Their output goes to stderr: stdout is for data only.
 func (a *App) openBrowser(url string) error {
 	for _, name := range []string{"TOK_BROWSER", "BROWSER"} {
-		if cmdline := strings.Fields(a.getenv(name)); len(cmdline) > 0 {
-			cmd := exec.Command(cmdline[0], append(cmdline[1:], url)...)
-			cmd.Env = withoutSecrets(os.Environ())
-			cmd.Stdout, cmd.Stderr = a.Stderr, a.Stderr
-			if err := cmd.Start(); err != nil {
-				return err
-			}
-			go cmd.Wait()
-			return nil
+		value := a.getenv(name)
+		if strings.TrimSpace(value) == "" {
+			continue
 		}
+		argv, err := browserCommand(name, value, url, lookPath)
+		if err != nil {
+			return err
+		}
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Env = withoutSecrets(os.Environ())
+		cmd.Stdout, cmd.Stderr = a.Stderr, a.Stderr
+		if err := cmd.Start(); err != nil {
+			return unusableBrowser(name, value, wire.Clean(err.Error(), 200))
+		}
+		go cmd.Wait()
+		return nil
 	}
 	browser.Stdout, browser.Stderr = a.Stderr, a.Stderr
 	defer hideSecrets()()
@@ -104,8 +108,8 @@ func (a *App) manager() (*token.Manager, error) {
 		Audit:    a.auditLog(),
 		// An MCP registration's secret is read only when a request needs it.
 		BeforeRequest: a.mcpClient,
-		Note:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: %s\n", msg) },
-		Warn:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: warning: %s\n", msg) },
+		Note:          a.noteLine,
+		Warn:          a.warnLine,
 	}, nil
 }
 

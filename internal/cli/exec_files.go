@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tok-cli/tok/internal/tokerr"
 	"github.com/tok-cli/tok/internal/tokfile"
 )
 
@@ -67,11 +66,7 @@ func (a *App) keeper(dir *tokfile.Dir, et *execTarget, minTTL time.Duration) *to
 			return tokfile.Token{Value: rec.AccessToken, Expiry: rec.Expiry}, nil
 		},
 		Warn: func(err error) {
-			line := oneLine(err.Error())
-			if hint := tokerr.HintOf(err); hint != "" {
-				line += "; " + hint
-			}
-			fmt.Fprintf(a.Stderr, "tok: token files: %s (will retry)\n", line)
+			a.note("token files: %s (will retry)", errorLine(err))
 		},
 	}
 }

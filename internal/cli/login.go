@@ -98,7 +98,7 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err := m.Login(ctx, t, rec, nil); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stderr, "tok: logged in to %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	a.note("logged in to %s (scopes: %s; %s)", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
 	return nil
 }
 

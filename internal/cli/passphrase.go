@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -44,7 +43,7 @@ func readPassphraseFile(path string, stderr io.Writer) (string, error) {
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(stderr, "tok: warning: TOK_PASSPHRASE_FILE %s can be read by other users (mode %04o): chmod 600 %s\n", path, fi.Mode().Perm(), path)
+		warnTo(stderr, "TOK_PASSPHRASE_FILE %s can be read by other users (mode %04o): chmod 600 %s", path, fi.Mode().Perm(), path)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
 	if err != nil {
@@ -70,15 +69,15 @@ func askPassphrase(ctx context.Context, confirm bool) (string, error) {
 		return "", tokerr.Wrap(tokerr.StoreUnavailable, err, "cannot ask for the file store passphrase")
 	}
 	defer tty.Close()
-	prompt := "tok: passphrase for the file store: "
+	question := prompt("passphrase for the file store: ")
 	if confirm {
-		prompt = "tok: choose a passphrase for the file store (TOK_PASSPHRASE or TOK_PASSPHRASE_FILE also work): "
+		question = prompt("choose a passphrase for the file store (TOK_PASSPHRASE or TOK_PASSPHRASE_FILE also work): ")
 	}
-	p, err := readSecret(ctx, tty, prompt)
+	p, err := readSecret(ctx, tty, question)
 	if err != nil || !confirm || p == "" {
 		return p, err
 	}
-	again, err := readSecret(ctx, tty, "tok: the same passphrase again: ")
+	again, err := readSecret(ctx, tty, prompt("the same passphrase again: "))
 	if err != nil {
 		return "", err
 	}

@@ -61,7 +61,9 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	go srv.Serve(ln)
 	defer shutdown(srv)
 
-	announce(&r, authURL)
+	if err := announce(&r, authURL); err != nil {
+		return nil, err
+	}
 	if r.NoBrowser && r.Stdin != nil {
 		go cb.readPasted(ctx, r.Stdin, r.stderr())
 	}
@@ -117,23 +119,40 @@ func listenLoopback(port int) (net.Listener, error) {
 	}
 }
 
-func announce(r *Request, authURL string) {
+// announce shows authURL and hands it to the browser opener. Only a
+// *BrowserError from the opener ends the login; any other failure leaves
+// the URL for the user to open.
+func announce(r *Request, authURL string) error {
 	w := r.stderr()
 	if r.NoBrowser {
 		fmt.Fprintf(w, "%s\n", authURL)
 		if r.Stdin != nil {
 			fmt.Fprintln(w, "If your browser cannot reach this machine, paste the address it ends on here.")
 		}
-		return
+		return nil
 	}
 	fmt.Fprintf(w, "Opening your browser to log in. If it does not open, visit:\n  %s\n", authURL)
 	if r.OpenBrowser == nil {
-		return
+		return nil
 	}
-	if err := r.OpenBrowser(authURL); err != nil {
+	err := r.OpenBrowser(authURL)
+	var be *BrowserError
+	if errors.As(err, &be) {
+		return err
+	}
+	if err != nil {
 		fmt.Fprintf(w, "tok: warning: could not open a browser: %s\n", wire.Clean(err.Error(), 200))
 	}
+	return nil
 }
+
+// BrowserError, returned by Request.OpenBrowser, ends the login at once:
+// the configured browser can never open, so waiting for the redirect would
+// only run into the timeout. Err is the reason.
+type BrowserError struct{ Err error }
+
+func (e *BrowserError) Error() string { return e.Err.Error() }
+func (e *BrowserError) Unwrap() error { return e.Err }
 
 func shutdown(srv *http.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

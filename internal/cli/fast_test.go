@@ -1,0 +1,306 @@
+package cli
+
+// The fast tier of tok's command tests: App runs in-process against an
+// httptest authorization server and an in-memory store, so the error
+// paths of the verbs (exit status and the one line on stderr, README "Exit
+// status") are checked in milliseconds. The end-to-end scripts in
+// testdata/script run the same verbs as a real process against a real
+// provider.
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tok-cli/tok/internal/testing/memstore"
+	"github.com/tok-cli/tok/internal/tokerr"
+)
+
+// fakeOP is a token and revocation endpoint that answers each grant as
+// the test sets: tokens by default, else the status and body given.
+type fakeOP struct {
+	*httptest.Server
+	mu      sync.Mutex
+	answers map[string]answer // by grant_type, and "revoke"
+	n       int
+}
+
+type answer struct {
+	status      int
+	contentType string
+	body        string
+}
+
+func newFakeOP(t *testing.T) *fakeOP {
+	op := &fakeOP{answers: map[string]answer{}}
+	op.Server = httptest.NewServer(http.HandlerFunc(op.serve))
+	t.Cleanup(op.Close)
+	return op
+}
+
+// answer makes the endpoint answer grant (or "revoke") with status and a
+// JSON body from now on.
+func (op *fakeOP) answer(grant string, status int, body string) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.answers[grant] = answer{status, "application/json", body}
+}
+
+func (op *fakeOP) serve(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	key := r.PostForm.Get("grant_type")
+	if r.URL.Path == "/revoke" {
+		key = "revoke"
+	}
+	op.mu.Lock()
+	a, set := op.answers[key]
+	op.n++
+	n := op.n
+	op.mu.Unlock()
+	if set {
+		w.Header().Set("Content-Type", a.contentType)
+		w.WriteHeader(a.status)
+		fmt.Fprint(w, a.body)
+		return
+	}
+	if key == "revoke" {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"access_token": fmt.Sprintf("%s-at-%d", secretMark, n),
+		"refresh_token": fmt.Sprintf("%s-rt-%d", secretMark, n), "token_type": "Bearer", "expires_in": 3600})
+}
+
+// secretMark starts every token and secret the fast tier hands tok: no
+// error output may hold it.
+const secretMark = "SECRET7f3a"
+
+const fastConfig = `providers:
+  dex:
+    auth_url: $URL/authorize
+    token_url: $URL/token
+    revocation_url: $URL/revoke
+    client_id: tok-public
+    scopes: [openid, offline_access]
+    flow: browser
+  svc:
+    token_url: $URL/token
+    client_id: svc
+    client_secret: ` + secretMark + `-client-secret
+    flow: client_credentials
+`
+
+// fastTok is one user's tok: a config naming the fake provider, a state
+// dir, an in-memory store and a clock the test moves.
+type fastTok struct {
+	t     *testing.T
+	op    *fakeOP
+	store *memstore.Backend
+	env   map[string]string
+	now   time.Time
+}
+
+func newFastTok(t *testing.T) *fastTok {
+	op := newFakeOP(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte(strings.ReplaceAll(fastConfig, "$URL", op.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &fastTok{t: t, op: op, store: memstore.New(),
+		env: map[string]string{"TOK_CONFIG": cfg, "TOK_STATE_DIR": filepath.Join(dir, "state"), "TOK_BROWSER": "false"},
+		now: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}
+}
+
+// run runs tok ARGS with stdin and returns stdout, stderr and the exit
+// status.
+func (f *fastTok) run(stdin string, args ...string) (string, string, int) {
+	var stdout, stderr strings.Builder
+	a := NewApp(strings.NewReader(stdin), &stdout, &stderr)
+	a.LookupEnv = envOf(f.env)
+	a.Environ = func() []string { return nil }
+	a.Now = func() time.Time { return f.now }
+	a.Backend = f.store
+	a.OpenBrowser = func(string) error { return fmt.Errorf("no browser in the fast tier") }
+	code := a.Run(f.t.Context(), args)
+	return stdout.String(), stderr.String(), code
+}
+
+// must runs tok and fails the test unless it succeeds.
+func (f *fastTok) must(stdin string, args ...string) {
+	f.t.Helper()
+	if _, stderr, code := f.run(stdin, args...); code != 0 {
+		f.t.Fatalf("tok %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
+	}
+}
+
+// imported stores a login for dex whose access token lasts an hour.
+func imported(f *fastTok) {
+	f.must(`{"access_token":"`+secretMark+`-at-imported","refresh_token":"`+secretMark+`-rt-imported","token_type":"Bearer","expires_in":3600}`, "import", "dex")
+}
+
+// expired is imported two hours later: the next print refreshes.
+func expired(f *fastTok) {
+	imported(f)
+	f.now = f.now.Add(2 * time.Hour)
+}
+
+const (
+	invalidGrant  = `{"error":"invalid_grant","error_description":"refresh token is spent"}`
+	invalidClient = `{"error":"invalid_client"}`
+	htmlDown      = "<html>" + secretMark + " 503</html>"
+)
+
+// storeUnreachable is what a keyring that cannot be reached returns.
+var storeUnreachable = tokerr.New(tokerr.StoreUnavailable, "the os keyring is not reachable")
+
+func refreshAnswers(status int, body string) func(*fastTok) {
+	return func(f *fastTok) { f.op.answer("refresh_token", status, body) }
+}
+
+func then(steps ...func(*fastTok)) func(*fastTok) {
+	return func(f *fastTok) {
+		for _, s := range steps {
+			s(f)
+		}
+	}
+}
+
+// storeEmpty fails unless the store holds no record: nothing of a
+// refused import or a logout is left.
+func storeEmpty(t *testing.T, f *fastTok) {
+	for k := range f.store.Snapshot() {
+		t.Errorf("the store still holds %s", k)
+	}
+}
+
+func TestVerbErrors(t *testing.T) {
+	t.Parallel()
+	down := func(f *fastTok) {
+		f.op.mu.Lock()
+		f.op.answers["refresh_token"] = answer{503, "text/html", htmlDown}
+		f.op.mu.Unlock()
+	}
+	unavailable := func(f *fastTok) {
+		f.store.Fail = storeUnreachable
+	}
+	tests := []struct {
+		name  string
+		setup func(*fastTok)
+		stdin string
+		args  []string
+		code  int
+		// want are pieces of stderr, in order.
+		want []string
+	}{
+		// print
+		{"print unknown provider", nil, "", []string{"print", "dexx"}, 2, []string{`tok: unknown provider "dexx"`, "did you mean dex?"}},
+		{"print unknown format", imported, "", []string{"print", "dex", "--format", "yaml"}, 2, []string{`unknown format "yaml"`}},
+		{"print never logged in", nil, "", []string{"print", "dex"}, 4, []string{"tok: no usable login for dex", "run: tok login dex"}},
+		{"print unknown account", imported, "", []string{"print", "dex:other"}, 4, []string{"no usable login for dex:other", "run: tok login dex:other"}},
+		{"print refresh rejected", then(expired, refreshAnswers(400, invalidGrant)), "", []string{"print", "dex"}, 4,
+			[]string{"tok: no usable login for dex: the provider rejected the refresh", "run: tok login dex"}},
+		{"print provider down", then(expired, down), "", []string{"print", "dex"}, 1, []string{"tok: ", "unexpected response (HTTP 503, text/html)"}},
+		{"print store unavailable", unavailable, "", []string{"print", "dex"}, 5, []string{"tok: ", "not reachable"}},
+		{"print client secret refused", func(f *fastTok) { f.op.answer("client_credentials", 401, invalidClient) }, "",
+			[]string{"print", "svc"}, 1, []string{"invalid_client"}},
+		// refresh
+		{"refresh never logged in", nil, "", []string{"refresh", "dex"}, 4, []string{"no usable login for dex", "run: tok login dex"}},
+		{"refresh rejected", then(imported, refreshAnswers(400, invalidGrant)), "", []string{"refresh", "dex"}, 4,
+			[]string{"the provider rejected the refresh", "run: tok login dex"}},
+		{"refresh provider down", then(imported, down), "", []string{"refresh", "dex"}, 1, []string{"unexpected response (HTTP 503, text/html)"}},
+		{"refresh client secret refused", func(f *fastTok) { f.op.answer("client_credentials", 401, invalidClient) }, "",
+			[]string{"refresh", "svc"}, 1, []string{"invalid_client"}},
+		{"refresh store unavailable", unavailable, "", []string{"refresh", "dex"}, 5, []string{"not reachable"}},
+		{"refresh no target", nil, "", []string{"refresh"}, 2, []string{"needs a TARGET"}},
+		// status
+		{"status unknown provider", nil, "", []string{"status", "dexx"}, 2, []string{`unknown provider "dexx"`}},
+		{"status two targets", nil, "", []string{"status", "dex", "svc"}, 2, []string{`takes at most one TARGET, not "svc"`}},
+		{"status bad flag", nil, "", []string{"status", "--jsn"}, 2, []string{"unknown flag: --jsn"}},
+		{"status never logged in", nil, "", []string{"status", "dex"}, 4, []string{"tok: no usable login for dex: nothing stored", "run: tok login dex"}},
+		{"status unknown account", imported, "", []string{"status", "dex:other"}, 2, []string{`tok: unknown account "other" of dex; stored accounts: default`}},
+		// logout
+		{"logout unknown provider", nil, "", []string{"logout", "dexx"}, 2, []string{`unknown provider "dexx"`}},
+		{"logout store unavailable", unavailable, "", []string{"logout", "dex"}, 5, []string{"not reachable"}},
+		{"logout no target", nil, "", []string{"logout"}, 2, []string{"needs a TARGET"}},
+		{"logout never logged in", nil, "", []string{"logout", "dex"}, 0, []string{"tok: not logged in to dex: nothing to do"}},
+		{"logout revocation fails", then(imported, func(f *fastTok) { f.op.answer("revoke", 500, `{"error":"server_error"}`) }), "",
+			[]string{"logout", "dex"}, 0, []string{
+				"tok: warning: could not revoke the refresh_token of dex: revocation endpoint answered HTTP 500",
+				"tok: warning: could not revoke the access_token of dex: revocation endpoint answered HTTP 500",
+				"tok: logged out of dex"}},
+		// import
+		{"import token as argument", nil, "", []string{"import", "dex", secretMark + "-rt-argv"}, 2,
+			[]string{"reads the token on stdin, never from the command line", "run: tok import dex < FILE"}},
+		{"import empty stdin", nil, "", []string{"import", "dex"}, 2, []string{"tok: nothing on stdin: pipe a refresh token or a token JSON document into tok import"}},
+		{"import client credentials", nil, secretMark + "-rt-x", []string{"import", "svc"}, 2, []string{"uses client_credentials", "nothing to import"}},
+		{"import rejected", refreshAnswers(400, invalidGrant), secretMark + "-rt-bare\n", []string{"import", "dex"}, 4,
+			[]string{"the provider rejected the imported refresh token for dex, nothing was stored", "tok login dex"}},
+		{"import expired without refresh token", nil, `{"access_token":"` + secretMark + `-at-old","expiry":"2020-01-01T00:00:00Z"}`,
+			[]string{"import", "dex"}, 4, []string{"has run out and there is no refresh token", "run: tok login dex"}},
+		{"import store unavailable", unavailable, secretMark + "-rt-bare\n", []string{"import", "dex"}, 5, []string{"not reachable"}},
+		{"import unknown provider", nil, secretMark + "-rt-bare\n", []string{"import", "dexx"}, 2, []string{`unknown provider "dexx"`}},
+		// providers
+		{"providers argument", nil, "", []string{"providers", "dex"}, 2, []string{"tok providers needs no arguments"}},
+		{"providers bad flag", nil, "", []string{"providers", "--yaml"}, 2, []string{"unknown flag: --yaml"}},
+		{"providers bad config", func(f *fastTok) {
+			p := filepath.Join(f.t.TempDir(), "bad.yaml")
+			os.WriteFile(p, []byte("providers:\n  dex: [\n"), 0o600)
+			f.env["TOK_CONFIG"] = p
+		}, "", []string{"providers"}, 2, []string{"tok: config file ", "yaml: line "}},
+		{"providers unknown key", func(f *fastTok) {
+			p := filepath.Join(f.t.TempDir(), "typo.yaml")
+			os.WriteFile(p, []byte("providers:\n  dex:\n    client_idd: x\n"), 0o600)
+			f.env["TOK_CONFIG"] = p
+		}, "", []string{"providers"}, 2, []string{"client_idd"}},
+	}
+	// What must be left afterwards, where a failure could leave more.
+	checks := map[string]func(*testing.T, *fastTok){
+		"logout revocation fails":  storeEmpty,
+		"import rejected":          storeEmpty,
+		"import store unavailable": storeEmpty,
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFastTok(t)
+			if check := checks[tt.name]; check != nil {
+				defer check(t, f)
+			}
+			if tt.setup != nil {
+				tt.setup(f)
+			}
+			stdout, stderr, code := f.run(tt.stdin, tt.args...)
+			if code != tt.code {
+				t.Fatalf("tok %s: exit %d, want %d\nstderr: %s", strings.Join(tt.args, " "), code, tt.code, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q on failure", stdout)
+			}
+			for _, line := range strings.Split(strings.TrimSuffix(stderr, "\n"), "\n") {
+				if !strings.HasPrefix(line, "tok: ") {
+					t.Errorf("stderr line %q does not start with tok: ", line)
+				}
+			}
+			rest := stderr
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Errorf("stderr %q lacks %q (in order)", stderr, w)
+					break
+				}
+				rest = rest[i+len(w):]
+			}
+			if strings.Contains(stderr, secretMark) {
+				t.Errorf("stderr holds a secret: %s", stderr)
+			}
+		})
+	}
+}
