@@ -14,8 +14,10 @@ import (
 
 // failed classifies the error of a request made with bounded, a context
 // bounded by the timeout. When the bound ran out, whatever form the error
-// took (a member without a leader answers gRPC Unknown "context deadline
-// exceeded"), the cluster did not answer in time.
+// took, the cluster did not answer in time. A member without a leader
+// answers the request's deadline with its own context's error as text
+// (gRPC Unknown, "context deadline exceeded"), and may do so a moment
+// before the client's bound runs out: that text is a timeout too.
 func failed(bounded context.Context, err error) error {
 	return classify(err, errors.Is(bounded.Err(), context.DeadlineExceeded))
 }
@@ -29,7 +31,7 @@ func classify(err error, timedOut bool) error {
 		return &etcdproto.Error{Kind: etcdproto.KindDenied}
 	case tlsFailure(msg):
 		return &etcdproto.Error{Kind: etcdproto.KindTLS, Detail: msg}
-	case timedOut || errors.Is(err, context.DeadlineExceeded) || unavailable(err):
+	case timedOut || errors.Is(err, context.DeadlineExceeded) || msg == context.DeadlineExceeded.Error() || unavailable(err):
 		return &etcdproto.Error{Kind: etcdproto.KindTimeout}
 	}
 	return &etcdproto.Error{Kind: etcdproto.KindOther, Detail: msg}
