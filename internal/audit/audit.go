@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -74,9 +73,9 @@ type Log struct {
 	// Path is the log file, STATE/audit.jsonl.
 	Path string
 	Now  func() time.Time
-	// Warn receives the one warning a process prints when the log cannot
-	// be written.
-	Warn io.Writer
+	// Warn, when set, is told (in one line, without "tok: warning: ") the
+	// one warning a process gives when the log cannot be written.
+	Warn func(msg string)
 
 	mu     sync.Mutex
 	proc   *process
@@ -108,7 +107,7 @@ func (l *Log) Write(e Entry) {
 	}
 	if err != nil && !l.warned && l.Warn != nil {
 		l.warned = true
-		fmt.Fprintf(l.Warn, "tok: warning: could not write the audit log %s: %v\n", l.Path, unwrapPath(err))
+		l.Warn(fmt.Sprintf("could not write the audit log %s: %v", l.Path, unwrapPath(err)))
 	}
 }
 

@@ -93,7 +93,7 @@ func (a *App) manager() (*token.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	var locks token.Locker = &token.FileLocker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Notice: a.Stderr}
+	var locks token.Locker = &token.FileLocker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Note: a.noteLine}
 	if e, ok := st.Backend().(*store.Etcd); ok {
 		// A fleet's hosts share no file system: the lock is etcd's.
 		locks = e

@@ -21,7 +21,7 @@ import (
 // auditLog is STATE/audit.jsonl (README "Audit log"), one per App.
 func (a *App) auditLog() *audit.Log {
 	if a.audit == nil && a.cfg != nil {
-		a.audit = &audit.Log{Path: filepath.Join(a.cfg.StateDir, audit.FileName), Now: a.Now, Warn: a.Stderr}
+		a.audit = &audit.Log{Path: filepath.Join(a.cfg.StateDir, audit.FileName), Now: a.Now, Warn: a.warnLine}
 	}
 	return a.audit
 }

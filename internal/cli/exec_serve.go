@@ -33,5 +33,5 @@ func (a *App) startServe(ctx context.Context, targets []*execTarget, minTTL time
 		a.handedOut("serve", et.T, rec, et.Argv0)
 		return newTokenDoc(et.T, rec, a.Now()), nil
 	}
-	return serve.Start(args, fetch, a.Stderr)
+	return serve.Start(args, fetch, a.noteLine)
 }

@@ -28,6 +28,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
@@ -77,8 +78,11 @@ func (a *App) printError(err error) {
 // errorLine is err as one line, with its hint after "; ".
 func errorLine(err error) string {
 	line := oneLine(err.Error())
-	if hint := tokerr.HintOf(err); hint != "" {
-		line += "; " + hint
+	// A refusal whose fix is one of tok's own settings names it first.
+	for _, hint := range []string{flow.SettingHint(err), tokerr.HintOf(err)} {
+		if hint != "" {
+			line += "; " + hint
+		}
 	}
 	return line
 }

@@ -15,20 +15,16 @@ import (
 // maxPassphraseFile bounds what is read from TOK_PASSPHRASE_FILE.
 const maxPassphraseFile = 64 << 10
 
-// fileBackend is the file store with its passphrase from TOK_PASSPHRASE
-// (or the config), else TOK_PASSPHRASE_FILE, else, when a person sits at
-// the terminal, asked for on the terminal the first time it is needed.
+// fileBackend is the file store sealed with the secret a.sealer finds,
+// else, when a person sits at the terminal, with a passphrase asked for on
+// the terminal the first time it is needed.
 func (a *App) fileBackend() (store.Backend, error) {
-	o := store.FileOptions{Passphrase: a.cfg.Passphrase, Source: "TOK_PASSPHRASE", Plaintext: a.cfg.FilePlaintext}
-	switch path := a.getenv("TOK_PASSPHRASE_FILE"); {
-	case o.Passphrase != "":
-	case path != "":
-		p, err := readPassphraseFile(path, a.Stderr)
-		if err != nil {
-			return nil, err
-		}
-		o.Passphrase, o.Source = p, "TOK_PASSPHRASE_FILE"
-	case a.interactive():
+	s, source, err := a.sealer()
+	if err != nil {
+		return nil, err
+	}
+	o := store.FileOptions{Sealer: s, Source: source, Plaintext: a.cfg.FilePlaintext}
+	if s == nil && a.interactive() {
 		o.Ask = askPassphrase
 	}
 	return store.NewFileWith(store.FileDir(a.cfg.StateDir), o), nil

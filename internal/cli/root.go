@@ -36,7 +36,7 @@ and hands fresh access tokens to scripts, agents and CI jobs.`,
 		newLoginCmd(a), newPrintCmd(a), newExecCmd(a), newStatusCmd(a),
 		newRefreshCmd(a), newLogoutCmd(a), newProvidersCmd(a), newImportCmd(a), newAuditCmd(a), newProfilesCmd(a),
 		newKubeCredentialCmd(a), newGitCredentialCmd(a),
-		newCompletionCmd(), newVersionCmd(),
+		newKeygenCmd(a), newCompletionCmd(), newVersionCmd(),
 	)
 	return root
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"time"
@@ -59,8 +58,9 @@ type EtcdOptions struct {
 	Lease time.Duration
 	// LockWait bounds the wait for another holder; 0 means 30s.
 	LockWait time.Duration
-	// Notice receives one line when a lock has to be waited for.
-	Notice io.Writer
+	// Note, when set, is told in one line (without "tok: ") that a lock
+	// has to be waited for.
+	Note func(msg string)
 	// Helper is the tok-etcd program; "" finds it (HelperPath).
 	Helper string
 	// Environ is the helper's environment, without the username and

@@ -15,8 +15,8 @@ import (
 // returned func releases it and revokes the lease.
 func (e *Etcd) Lock(ctx context.Context, key string) (func(), error) {
 	onWait := func() {
-		if e.o.Notice != nil {
-			fmt.Fprintf(e.o.Notice, "tok: waiting for another tok process refreshing %s\n", key)
+		if e.o.Note != nil {
+			e.o.Note("waiting for another tok process refreshing " + key)
 		}
 	}
 	resp, err := e.call(ctx, etcdproto.Request{Op: etcdproto.OpLock, Key: e.o.Prefix + "locks/" + escapeName(key)}, onWait)

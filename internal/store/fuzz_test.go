@@ -140,3 +140,27 @@ func FuzzParseHead(f *testing.F) {
 		_ = fmt.Sprint(h)
 	})
 }
+
+// FuzzParseKey reads file-store keys from TOK_FILE_KEY and key files. A key
+// is accepted only when it round-trips, and a refusal never repeats its
+// input.
+func FuzzParseKey(f *testing.F) {
+	f.Add("AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX")
+	f.Add("# created: 2026-11-30T10:00:00Z\n# public key: age1xyz\nAGE-SECRET-KEY-1QQQQ\n")
+	f.Add("age-secret-key-1\n\n")
+	f.Add("AGE-SECRET-KEY-1\nAGE-SECRET-KEY-1")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseKey(s)
+		if err != nil {
+			if !errors.Is(err, ErrNotAKey) || err.Error() != ErrNotAKey.Error() {
+				t.Fatalf("unexpected error %q", err)
+			}
+			return
+		}
+		again, err := ParseKey(k.Identity())
+		if err != nil || again.Recipient() != k.Recipient() {
+			t.Fatalf("the parsed key does not round-trip: %v", err)
+		}
+	})
+}
