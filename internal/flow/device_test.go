@@ -93,7 +93,7 @@ func TestDevice(t *testing.T) {
 				// prompt only fits the browser flow; resource fits both.
 				AuthParams:  map[string]string{"prompt": "consent", "resource": "https://api.example"},
 				TokenParams: map[string]string{"resource": "https://api.example"},
-				Stderr:      stderr,
+				DisplayCode: printCode(stderr),
 				// Device authorization goes over the first request; token polls follow.
 				HTTPClient: &http.Client{Transport: &failingTransport{fail: shift(tt.failPolls)}},
 				now:        clock.Now,
@@ -150,7 +150,7 @@ func TestDeviceOutput(t *testing.T) {
 	p.deviceReply = jsonReply(200, withInterval(`,"interval":1`))
 	stderr := &syncBuffer{}
 	clock := &fakeClock{}
-	r := Request{OAuth: oauth2.Config{ClientID: "c", Endpoint: p.endpoint()}, Stderr: stderr,
+	r := Request{OAuth: oauth2.Config{ClientID: "c", Endpoint: p.endpoint()}, DisplayCode: printCode(stderr),
 		HTTPClient: p.srv.Client(), now: clock.Now, sleep: clock.Sleep}
 	if _, err := Device(context.Background(), r); err != nil {
 		t.Fatal(err)

@@ -111,6 +111,18 @@ func assertForm(t *testing.T, what string, got, want url.Values) {
 	}
 }
 
+// printCode is a DisplayCode that prints the plain lines tok prints when
+// stderr is not a terminal.
+func printCode(w io.Writer) func(DeviceCode) func() {
+	return func(c DeviceCode) func() {
+		fmt.Fprintf(w, "To log in, visit %s and enter the code: %s\n", c.VerificationURI, c.UserCode)
+		if c.VerificationURIComplete != "" {
+			fmt.Fprintf(w, "Or open: %s\n", c.VerificationURIComplete)
+		}
+		return nil
+	}
+}
+
 // syncBuffer is a Stderr that tests can read while a flow writes to it.
 type syncBuffer struct {
 	mu  sync.Mutex
