@@ -56,6 +56,7 @@ FUZZ := \
 	./internal/store:FuzzUnmarshalRecord \
 	./internal/store:FuzzKeyringRead \
 	./internal/store:FuzzParseHead \
+	./internal/store:FuzzParseKey \
 	./internal/cli:FuzzLoadConfig \
 	./internal/cli:FuzzConfigSecret \
 	./internal/cli:FuzzSplitShell \
@@ -64,7 +65,8 @@ FUZZ := \
 	./internal/identity:FuzzIdentityClaims \
 	./internal/kubecred:FuzzExecInfo \
 	./internal/gitcred:FuzzParseRequest \
-	./internal/audit:FuzzParse
+	./internal/audit:FuzzParse \
+	./internal/token:FuzzTokenExchangeResponse
 fuzz:
 	@set -e; for t in $(FUZZ); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg, $(FUZZTIME))"; \

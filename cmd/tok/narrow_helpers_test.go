@@ -6,25 +6,36 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 )
 
 func init() {
 	helperCommands["userinfo"] = userinfo
 }
 
-// userinfo FILE | userinfo -env NAME asks the provider at $ISSUER what
+// userinfo FILE | userinfo -env NAME [SAVE-FILE [SIGNAL]] asks the provider at $ISSUER what
 // the access token in FILE (or in variable NAME, as a child of tok exec)
 // is good for, and prints "userinfo: status N" and the claim names it
 // returned, sorted: what the token really carries, whatever tok asked.
 func userinfo() {
 	var tok string
-	if len(os.Args) == 3 && os.Args[1] == "-env" {
+	if len(os.Args) >= 3 && os.Args[1] == "-env" {
 		tok = os.Getenv(os.Args[2])
+		defer func() {
+			// -env NAME FILE [SIGNAL]: save the token, then die by
+			// SIGNAL when one is given.
+			if len(os.Args) > 3 {
+				os.Args = append([]string{"save-env"}, os.Args[2:]...)
+				saveEnv()
+			}
+		}()
 	} else {
 		b, err := os.ReadFile(os.Args[1])
 		if err != nil {
@@ -118,5 +129,24 @@ func mixedMain() {
 		if errs[i] != nil {
 			fail(1, "mixed: run %d failed: %v", i, errs[i])
 		}
+	}
+}
+
+func init() {
+	helperCommands["save-env"] = saveEnv
+}
+
+// save-env NAME FILE [SIGNAL] writes variable NAME to FILE, as a child of
+// tok exec, then dies by SIGNAL (a number) when one is given.
+func saveEnv() {
+	if err := os.WriteFile(os.Args[2], []byte(os.Getenv(os.Args[1])), 0o600); err != nil {
+		fail(1, "save-env: %v", err)
+	}
+	if len(os.Args) > 3 {
+		n, _ := strconv.Atoi(os.Args[3])
+		signal.Reset()
+		syscall.Kill(os.Getpid(), syscall.Signal(n))
+		time.Sleep(5 * time.Second)
+		os.Exit(1)
 	}
 }

@@ -197,6 +197,17 @@ func TestPassphraseFromTerminal(t *testing.T) {
 		t.Fatalf("wrong passphrase: exit %d\n%s", code, screen)
 	}
 
+	// A typo on a new login is refused before anything is written or
+	// fetched, so the store never ends up split between two passphrases.
+	cmd, screen, ptmx, _, _ = h.onTerminal(t, ctx, true, "login", "svc:second")
+	typeLine(t, screen, ptmx, "tok: passphrase for the file store: ", pass+"x")
+	if code := waitExit(t, cmd, screen, regexp.MustCompile(`wrong passphrase`)); code != 5 {
+		t.Fatalf("new login with a mistyped passphrase: exit %d\n%s", code, screen)
+	}
+	if n := h.op.Count("client_credentials"); n != 1 {
+		t.Errorf("the refused login fetched a token: %d fetches, want 1", n)
+	}
+
 	// Ctrl-C at the prompt: exit 130, echo back on.
 	cmd, screen, ptmx, tty, _ := h.onTerminal(t, ctx, true, "print", "svc")
 	screen.waitFor(t, regexp.MustCompile(`passphrase for the file store: `))

@@ -7,11 +7,11 @@
 package audit
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -74,9 +74,9 @@ type Log struct {
 	// Path is the log file, STATE/audit.jsonl.
 	Path string
 	Now  func() time.Time
-	// Warn receives the one warning a process prints when the log cannot
-	// be written.
-	Warn io.Writer
+	// Warn, when set, is told (in one line, without "tok: warning: ") the
+	// one warning a process gives when the log cannot be written.
+	Warn func(msg string)
 
 	mu     sync.Mutex
 	proc   *process
@@ -108,7 +108,7 @@ func (l *Log) Write(e Entry) {
 	}
 	if err != nil && !l.warned && l.Warn != nil {
 		l.warned = true
-		fmt.Fprintf(l.Warn, "tok: warning: could not write the audit log %s: %v\n", l.Path, unwrapPath(err))
+		l.Warn(fmt.Sprintf("could not write the audit log %s: %v", l.Path, unwrapPath(err)))
 	}
 }
 
@@ -178,4 +178,18 @@ func unwrapPath(err error) error {
 		return fmt.Errorf("%s", pe.Err)
 	}
 	return err
+}
+
+type verbKey struct{}
+
+// WithVerb marks ctx as serving verb (print, exec, ...), so that a
+// refresh it causes deep in the token code is logged with it.
+func WithVerb(ctx context.Context, verb string) context.Context {
+	return context.WithValue(ctx, verbKey{}, verb)
+}
+
+// VerbOf is the verb WithVerb put in ctx, "" for none.
+func VerbOf(ctx context.Context) string {
+	v, _ := ctx.Value(verbKey{}).(string)
+	return v
 }

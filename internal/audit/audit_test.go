@@ -15,7 +15,7 @@ var t0 = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 
 func newLog(t testing.TB) (*Log, *bytes.Buffer) {
 	var warn bytes.Buffer
-	return &Log{Path: filepath.Join(t.TempDir(), "state", FileName), Now: func() time.Time { return t0 }, Warn: &warn}, &warn
+	return &Log{Path: filepath.Join(t.TempDir(), "state", FileName), Now: func() time.Time { return t0 }, Warn: func(s string) { warn.WriteString(s + "\n") }}, &warn
 }
 
 func TestWriteLine(t *testing.T) {
@@ -106,7 +106,7 @@ func TestUnwritableWarnsOnce(t *testing.T) {
 	os.Mkdir(l.Path, 0o700) // a directory where the file should be
 	l.Write(Entry{Event: EventHandout})
 	l.Write(Entry{Event: EventHandout})
-	if n := strings.Count(warn.String(), "tok: warning: could not write the audit log"); n != 1 {
+	if n := strings.Count(warn.String(), "could not write the audit log"); n != 1 {
 		t.Errorf("%d warnings, want 1: %q", n, warn.String())
 	}
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -94,7 +93,7 @@ func (a *App) manager() (*token.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	var locks token.Locker = &token.FileLocker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Notice: a.Stderr}
+	var locks token.Locker = &token.FileLocker{Dir: filepath.Join(a.cfg.StateDir, "locks"), Note: a.noteLine}
 	if e, ok := st.Backend().(*store.Etcd); ok {
 		// A fleet's hosts share no file system: the lock is etcd's.
 		locks = e
@@ -109,8 +108,8 @@ func (a *App) manager() (*token.Manager, error) {
 		Audit:    a.auditLog(),
 		// An MCP registration's secret is read only when a request needs it.
 		BeforeRequest: a.mcpClient,
-		Note:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: %s\n", msg) },
-		Warn:          func(msg string) { fmt.Fprintf(a.Stderr, "tok: warning: %s\n", msg) },
+		Note:          a.noteLine,
+		Warn:          a.warnLine,
 	}, nil
 }
 

@@ -21,7 +21,7 @@ import (
 // auditLog is STATE/audit.jsonl (README "Audit log"), one per App.
 func (a *App) auditLog() *audit.Log {
 	if a.audit == nil && a.cfg != nil {
-		a.audit = &audit.Log{Path: filepath.Join(a.cfg.StateDir, audit.FileName), Now: a.Now, Warn: a.Stderr}
+		a.audit = &audit.Log{Path: filepath.Join(a.cfg.StateDir, audit.FileName), Now: a.Now, Warn: a.warnLine}
 	}
 	return a.audit
 }
@@ -97,7 +97,7 @@ func runAudit(ctx context.Context, a *App, opts *auditOptions) error {
 		return fmt.Errorf("cannot read the audit log: %w", err)
 	}
 	if skipped > 0 {
-		fmt.Fprintf(a.Stderr, "tok: warning: %d lines of %s are not audit entries; skipped\n", skipped, path)
+		a.warn("%d lines of %s are not audit entries; skipped", skipped, path)
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(a.Stdout)
@@ -109,7 +109,7 @@ func runAudit(ctx context.Context, a *App, opts *auditOptions) error {
 		return nil
 	}
 	if len(entries) == 0 {
-		fmt.Fprintln(a.Stderr, "tok: no audit entries")
+		a.note("no audit entries")
 		return nil
 	}
 	return writeAuditTable(a, entries)

@@ -6,11 +6,11 @@ import (
 )
 
 // secretEnv reports whether an environment variable holds a secret of
-// tok's that a browser has no use for: the file-store passphrase, the
+// tok's that a browser has no use for: the file-store passphrase or key, the
 // etcd password or a client secret. A browser started for a login outlives tok and starts
 // processes of its own; none of them should inherit these.
 func secretEnv(name string) bool {
-	return name == "TOK_PASSPHRASE" || name == "TOK_ETCD_PASSWORD" ||
+	return name == "TOK_PASSPHRASE" || name == "TOK_FILE_KEY" || name == "TOK_ETCD_PASSWORD" ||
 		strings.HasPrefix(name, "TOK_") && strings.HasSuffix(name, "_CLIENT_SECRET")
 }
 

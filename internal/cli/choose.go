@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"os/exec"
 	"runtime"
 
@@ -23,15 +22,15 @@ func (a *App) chooseFlow(p *provider.Provider, md *provider.Metadata, opts *logi
 	}
 	why := a.host().noBrowserReason()
 	if why == "" {
-		fmt.Fprintln(a.Stderr, "tok: using the browser flow")
+		a.note("using the browser flow")
 		return config.FlowBrowser
 	}
 	if md.DeviceAuthURL == "" {
-		fmt.Fprintf(a.Stderr, "tok: no browser here (%s) and %s has no device flow: open the URL below on any machine\n", why, p.Name)
+		a.note("no browser here (%s) and %s has no device flow: open the URL below on any machine", why, p.Name)
 		opts.NoBrowser = true
 		return config.FlowBrowser
 	}
-	fmt.Fprintf(a.Stderr, "tok: using the device flow (%s)\n", why)
+	a.note("using the device flow (%s)", why)
 	return config.FlowDevice
 }
 

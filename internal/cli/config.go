@@ -47,6 +47,7 @@ func (a *App) loadConfig() (*config.Config, error) {
 	cfg.Store = v.GetString("store")
 	cfg.FilePlaintext = v.GetBool("file_plaintext")
 	cfg.Passphrase = v.GetString("passphrase")
+	cfg.FileKeyFile = v.GetString("file_key_file")
 	cfg.ClientMetadataURL = v.GetString("client_metadata_url")
 	cfg.StateDir = a.stateDir()
 	ttl, err := parseTTL(v.GetString("min_ttl"))
@@ -145,7 +146,7 @@ func flatten(msg string) string {
 
 // topLevelKeys are the keys a config file may have outside providers.
 var topLevelKeys = map[string]bool{
-	"store": true, "file_plaintext": true, "min_ttl": true, "passphrase": true,
+	"store": true, "file_plaintext": true, "file_key_file": true, "min_ttl": true, "passphrase": true,
 	"client_metadata_url": true, "providers": true, "etcd": true, "profiles": true,
 }
 

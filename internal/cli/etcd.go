@@ -37,7 +37,7 @@ func (a *App) etcdStore() (*store.Etcd, error) {
 		prefix += "/"
 	}
 	e, err := store.NewEtcd(store.EtcdOptions{
-		Endpoints: c.Endpoints, Prefix: prefix, TLS: conf, Seal: seal, Notice: a.Stderr,
+		Endpoints: c.Endpoints, Prefix: prefix, TLS: conf, Seal: seal, Note: a.noteLine,
 		Username: a.getenv("TOK_ETCD_USERNAME"), Password: a.getenv("TOK_ETCD_PASSWORD"),
 	})
 	if err != nil {
@@ -54,22 +54,13 @@ func (a *App) configName() string {
 	return "the config file"
 }
 
-// fleetSealer seals records to the passphrase every host of the fleet
-// shares: TOK_PASSPHRASE (or passphrase: in the config), else
-// TOK_PASSPHRASE_FILE. None: nil, and the store says what to set when it
-// first needs it; status, which reads only the index, works without.
+// fleetSealer seals records to the key or passphrase every host of the
+// fleet shares, found as for the file store (a.sealer). None: nil, and the
+// store says what to set when it first needs it; status, which reads only
+// the index, works without.
 func (a *App) fleetSealer() (store.Sealer, error) {
-	p := a.cfg.Passphrase
-	if path := a.getenv("TOK_PASSPHRASE_FILE"); p == "" && path != "" {
-		var err error
-		if p, err = readPassphraseFile(path, a.Stderr); err != nil {
-			return nil, err
-		}
-	}
-	if p == "" {
-		return nil, nil
-	}
-	return store.PassphraseSealer{Passphrase: p}, nil
+	s, _, err := a.sealer()
+	return s, err
 }
 
 // checkEtcdEndpoints refuses to send TOK_ETCD_PASSWORD in clear across a

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -188,6 +189,11 @@ func runExec(ctx context.Context, a *App, opts *execOptions) error {
 		Argv: opts.Command, Env: env, Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
 		Strip: strip,
 	})
+	var se *execx.StartError
+	if errors.As(err, &se) {
+		// Printed as tok's error, with the shell's status for it.
+		return &tokerr.Error{Code: tokerr.Code(se.Status), Err: se}
+	}
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tok-cli/tok/internal/tokerr"
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/tokfile"
 )
 
@@ -57,7 +57,7 @@ func (a *App) keeper(dir *tokfile.Dir, et *execTarget, minTTL time.Duration) *to
 	return &tokfile.Keeper{
 		Dir: dir, Names: et.Names, MinTTL: minTTL, Now: a.Now, After: time.After,
 		Fetch: func(ctx context.Context, ttl time.Duration) (tokfile.Token, error) {
-			rec, err := a.execToken(ctx, et, ttl)
+			rec, err := a.execToken(audit.WithVerb(ctx, "token-files"), et, ttl)
 			if err != nil {
 				return tokfile.Token{}, err
 			}
@@ -67,11 +67,7 @@ func (a *App) keeper(dir *tokfile.Dir, et *execTarget, minTTL time.Duration) *to
 			return tokfile.Token{Value: rec.AccessToken, Expiry: rec.Expiry}, nil
 		},
 		Warn: func(err error) {
-			line := oneLine(err.Error())
-			if hint := tokerr.HintOf(err); hint != "" {
-				line += "; " + hint
-			}
-			fmt.Fprintf(a.Stderr, "tok: token files: %s (will retry)\n", line)
+			a.note("token files: %s (will retry)", errorLine(err))
 		},
 	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -31,7 +30,7 @@ func (a *App) planExec(ctx context.Context, opts *execOptions) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stderr, "tok: no target given: using %s, the one stored login\n", arg)
+		a.note("no target given: using %s, the one stored login", arg)
 		opts.Targets = []string{arg}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/serve"
 )
 
@@ -24,6 +25,7 @@ func (a *App) startServe(ctx context.Context, targets []*execTarget, minTTL time
 		defer cancel()
 		stop := context.AfterFunc(ctx, cancel)
 		defer stop()
+		rctx = audit.WithVerb(rctx, "serve")
 		et := byArg[arg]
 		rec, err := a.execToken(rctx, et, minTTL)
 		if err != nil {
@@ -33,5 +35,5 @@ func (a *App) startServe(ctx context.Context, targets []*execTarget, minTTL time
 		a.handedOut("serve", et.T, rec, et.Argv0)
 		return newTokenDoc(et.T, rec, a.Now()), nil
 	}
-	return serve.Start(args, fetch, a.Stderr)
+	return serve.Start(args, fetch, a.noteLine)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -105,7 +104,7 @@ func (a *App) revokeRun(ctx context.Context, targets []*execTarget) {
 
 func (a *App) revokeRunToken(ctx context.Context, et *execTarget, tok string) {
 	if err := a.mcpClient(ctx, et.P); err != nil {
-		fmt.Fprintf(a.Stderr, "tok: warning: could not revoke a token of %s: %s\n", et.T, oneLine(err.Error()))
+		a.warn("could not revoke a token of %s: %s", et.T, oneLine(err.Error()))
 		return
 	}
 	md, err := a.discoverer().Endpoints(ctx, et.P)
@@ -113,7 +112,7 @@ func (a *App) revokeRunToken(ctx context.Context, et *execTarget, tok string) {
 		err = token.Revoke(ctx, a.httpClient(), et.P, md.RevocationURL, tok, "access_token")
 	}
 	if err != nil {
-		fmt.Fprintf(a.Stderr, "tok: warning: could not revoke a token of %s: %s\n", et.T, oneLine(err.Error()))
+		a.warn("could not revoke a token of %s: %s", et.T, oneLine(err.Error()))
 		return
 	}
 	a.auditLog().Write(audit.Entry{Event: audit.EventRevoke, Verb: "exec", Target: et.T.String(), Scopes: et.Scopes, TokenSHA256: audit.TokenID(tok), Argv0: et.Argv0})

@@ -102,7 +102,7 @@ func (a *App) gitTarget(ctx context.Context, req *gitcred.Request) (token.Target
 	// A token never crosses a network in clear text: plain http only to
 	// this machine.
 	if req.Protocol != "https" && !(req.Protocol == "http" && provider.IsLoopback(req.HostName())) {
-		fmt.Fprintf(a.Stderr, "tok: not answering git for %s://%s: tokens go over https only\n", req.Protocol, req.Host)
+		a.note("not answering git for %s://%s: tokens go over https only", req.Protocol, req.Host)
 		return none, nil, nil
 	}
 	entries, _ := r.Stored(ctx)
@@ -112,7 +112,7 @@ func (a *App) gitTarget(ctx context.Context, req *gitcred.Request) (token.Target
 			return t, p, nil
 		}
 	}
-	fmt.Fprintf(a.Stderr, "tok: %s answers %s but has no login: run tok login %s\n", claimed[0].Name, req.Host, claimed[0].Name)
+	a.note("%s answers %s but has no login: run tok login %s", claimed[0].Name, req.Host, claimed[0].Name)
 	return none, nil, nil
 }
 

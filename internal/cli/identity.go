@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/identity"
@@ -24,7 +23,7 @@ func (a *App) recordIdentity(ctx context.Context, p *provider.Provider, md *prov
 		if err == nil {
 			id = identity.Merge(id, more)
 		} else if a.Verbose {
-			fmt.Fprintf(a.Stderr, "tok: could not learn who logged in: %v\n", err)
+			a.note("could not learn who logged in: %v", err)
 		}
 	}
 	if !id.IsZero() {

@@ -86,7 +86,7 @@ func runImport(ctx context.Context, a *App, arg string) error {
 	if rec, err = m.Import(ctx, t, p, rec, !usable); err != nil {
 		return importRefused(t, err)
 	}
-	fmt.Fprintf(a.Stderr, "tok: imported %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	a.note("imported %s (scopes: %s; %s)", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
 	return nil
 }
 
@@ -122,7 +122,7 @@ func (a *App) readImport(ctx context.Context) (string, error) {
 			return "", tokerr.New(tokerr.Usage, "stdin is a terminal: pipe the token into tok import instead")
 		}
 		defer t.Close()
-		return readSecret(ctx, t, "tok: paste the refresh token or token JSON (one line, not shown), then Enter: ")
+		return readSecret(ctx, t, prompt("paste the refresh token or token JSON (one line, not shown), then Enter: "))
 	}
 	if a.Stdin == nil {
 		return "", nil

@@ -98,7 +98,7 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err := m.Login(ctx, t, rec, nil); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stderr, "tok: logged in to %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	a.note("logged in to %s (scopes: %s; %s)", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
 	return nil
 }
 
@@ -137,7 +137,9 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 		Stdin:        a.Stdin,
 		Stderr:       a.Stderr,
 		HTTPClient:   a.httpClient(),
-		Terminal:     a.stderrTerminal(),
+		Note:         a.noteLine,
+		Warn:         a.warnLine,
+		DisplayCode:  (&deviceDisplay{w: a.Stderr, term: a.stderrTerminal(), now: a.Now}).show,
 		Target:       opts.targetName,
 	}
 	if res := token.Resource(p); res != "" {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -49,7 +48,7 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	tok, err := a.mcpFlow(fctx, p, md, cl, scopes, opts)
 	if err != nil && cl.Reused && rejectedClient(err) {
 		// The server forgot the stored registration: replace it, once.
-		fmt.Fprintf(a.Stderr, "tok: %s no longer knows tok's client registration: registering again\n", md.Issuer)
+		a.note("%s no longer knows tok's client registration: registering again", md.Issuer)
 		if cl, err = clients.Replace(ctx, md, cl); err == nil {
 			tok, err = a.mcpFlow(fctx, p, md, cl, scopes, opts)
 		}
@@ -65,7 +64,7 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	if err := m.Login(ctx, t, rec, remembered(t.Provider, d, cl, rec.Scopes, a.Now())); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stderr, "tok: logged in to %s as %s (scopes: %s; %s)\n", d.ServerURL, t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	a.note("logged in to %s as %s (scopes: %s; %s)", d.ServerURL, t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
 	return nil
 }
 

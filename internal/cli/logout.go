@@ -63,10 +63,10 @@ func (a *App) logout(ctx context.Context, m *token.Manager, t token.Target, p *p
 		return err
 	}
 	if !found {
-		fmt.Fprintf(a.Stderr, "tok: not logged in to %s: nothing to do\n", t)
+		a.note("not logged in to %s: nothing to do", t)
 		return nil
 	}
-	fmt.Fprintf(a.Stderr, "tok: logged out of %s\n", t)
+	a.note("logged out of %s", t)
 	return nil
 }
 
@@ -83,7 +83,7 @@ func runLogoutAll(ctx context.Context, a *App, opts *logoutOptions) error {
 		return err
 	}
 	if len(entries) == 0 {
-		fmt.Fprintln(a.Stderr, "tok: no logins stored: nothing to do")
+		a.note("no logins stored: nothing to do")
 		return nil
 	}
 	for _, e := range entries {
@@ -93,11 +93,11 @@ func runLogoutAll(ctx context.Context, a *App, opts *logoutOptions) error {
 		if perr != nil {
 			// The provider left the config: the login can only be
 			// forgotten.
-			fmt.Fprintf(a.Stderr, "tok: warning: cannot revoke %s: %s\n", t, oneLine(perr.Error()))
+			a.warn("cannot revoke %s: %s", t, oneLine(perr.Error()))
 			revoke, p = false, &provider.Provider{}
 		}
 		if err := a.logout(ctx, m, t, p, revoke); err != nil {
-			fmt.Fprintf(a.Stderr, "tok: warning: could not log out of %s: %s\n", t, oneLine(err.Error()))
+			a.warn("could not log out of %s: %s", t, oneLine(err.Error()))
 		}
 	}
 	left, err := a.resolver().Stored(ctx)

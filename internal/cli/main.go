@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -36,7 +34,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return 0
 	}
 	if ctx.Err() != nil && !errors.Is(err, errChildExit) {
-		fmt.Fprintln(a.Stderr, "tok: interrupted")
+		a.note("interrupted")
 		return int(tokerr.Interrupted)
 	}
 	var ce *childExit
@@ -44,12 +42,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return ce.code
 	}
 	err = classifyCobra(root, cmd, err)
-	// SPEC.md: one line, with the command that fixes it where there is one.
-	line := oneLine(err.Error())
-	if hint := tokerr.HintOf(err); hint != "" {
-		line += "; " + hint
-	}
-	fmt.Fprintf(a.Stderr, "tok: %s\n", line)
+	a.printError(err)
 	return tokerr.ExitCode(err)
 }
 
@@ -63,27 +56,6 @@ func classifyCobra(root, cmd *cobra.Command, err error) error {
 		return err
 	}
 	return &tokerr.Error{Code: tokerr.Usage, Err: err, Hint: "run: tok --help"}
-}
-
-// oneLine keeps an error to the single line SPEC.md promises.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		rest := strings.TrimSpace(s[i+1:])
-		s = s[:i]
-		// cobra puts "Did you mean this?" suggestions on later lines.
-		if strings.HasPrefix(rest, "Did you mean this?") {
-			s += " (did you mean " + strings.TrimSpace(strings.TrimPrefix(rest, "Did you mean this?")) + "?)"
-		}
-	}
-	// Messages may quote a config file, an argument or a server: no
-	// terminal escapes or other control characters reach the terminal.
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return -1
-		}
-		return r
-	}, s)
 }
 
 // errChildExit marks the exit of an exec'd child, whose status becomes

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -16,20 +15,16 @@ import (
 // maxPassphraseFile bounds what is read from TOK_PASSPHRASE_FILE.
 const maxPassphraseFile = 64 << 10
 
-// fileBackend is the file store with its passphrase from TOK_PASSPHRASE
-// (or the config), else TOK_PASSPHRASE_FILE, else, when a person sits at
-// the terminal, asked for on the terminal the first time it is needed.
+// fileBackend is the file store sealed with the secret a.sealer finds,
+// else, when a person sits at the terminal, with a passphrase asked for on
+// the terminal the first time it is needed.
 func (a *App) fileBackend() (store.Backend, error) {
-	o := store.FileOptions{Passphrase: a.cfg.Passphrase, Source: "TOK_PASSPHRASE", Plaintext: a.cfg.FilePlaintext}
-	switch path := a.getenv("TOK_PASSPHRASE_FILE"); {
-	case o.Passphrase != "":
-	case path != "":
-		p, err := readPassphraseFile(path, a.Stderr)
-		if err != nil {
-			return nil, err
-		}
-		o.Passphrase, o.Source = p, "TOK_PASSPHRASE_FILE"
-	case a.interactive():
+	s, source, err := a.sealer()
+	if err != nil {
+		return nil, err
+	}
+	o := store.FileOptions{Sealer: s, Source: source, Plaintext: a.cfg.FilePlaintext}
+	if s == nil && a.interactive() {
 		o.Ask = askPassphrase
 	}
 	return store.NewFileWith(store.FileDir(a.cfg.StateDir), o), nil
@@ -44,7 +39,7 @@ func readPassphraseFile(path string, stderr io.Writer) (string, error) {
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(stderr, "tok: warning: TOK_PASSPHRASE_FILE %s can be read by other users (mode %04o): chmod 600 %s\n", path, fi.Mode().Perm(), path)
+		warnTo(stderr, "TOK_PASSPHRASE_FILE %s can be read by other users (mode %04o): chmod 600 %s", path, fi.Mode().Perm(), path)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
 	if err != nil {
@@ -70,15 +65,15 @@ func askPassphrase(ctx context.Context, confirm bool) (string, error) {
 		return "", tokerr.Wrap(tokerr.StoreUnavailable, err, "cannot ask for the file store passphrase")
 	}
 	defer tty.Close()
-	prompt := "tok: passphrase for the file store: "
+	question := prompt("passphrase for the file store: ")
 	if confirm {
-		prompt = "tok: choose a passphrase for the file store (TOK_PASSPHRASE or TOK_PASSPHRASE_FILE also work): "
+		question = prompt("choose a passphrase for the file store (TOK_PASSPHRASE or TOK_PASSPHRASE_FILE also work): ")
 	}
-	p, err := readSecret(ctx, tty, prompt)
+	p, err := readSecret(ctx, tty, question)
 	if err != nil || !confirm || p == "" {
 		return p, err
 	}
-	again, err := readSecret(ctx, tty, "tok: the same passphrase again: ")
+	again, err := readSecret(ctx, tty, prompt("the same passphrase again: "))
 	if err != nil {
 		return "", err
 	}

@@ -122,7 +122,7 @@ func runProfiles(_ context.Context, a *App, asJSON bool) error {
 		return enc.Encode(docs)
 	}
 	if len(docs) == 0 {
-		fmt.Fprintln(a.Stderr, "tok: no profiles in the config file; see tok profiles --help")
+		a.note("no profiles in the config file; see tok profiles --help")
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 )
@@ -32,6 +31,6 @@ func runRefresh(ctx context.Context, a *App, arg string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stderr, "tok: refreshed %s (scopes: %s; %s)\n", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	a.note("refreshed %s (scopes: %s; %s)", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
 	return nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
@@ -19,6 +20,8 @@ and hands fresh access tokens to scripts, agents and CI jobs.`,
 			if cmd.Annotations["config"] == "none" {
 				return nil
 			}
+			// A refresh is logged with the verb that caused it.
+			cmd.SetContext(audit.WithVerb(cmd.Context(), cmd.Name()))
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
@@ -36,7 +39,7 @@ and hands fresh access tokens to scripts, agents and CI jobs.`,
 		newLoginCmd(a), newPrintCmd(a), newExecCmd(a), newStatusCmd(a),
 		newRefreshCmd(a), newLogoutCmd(a), newProvidersCmd(a), newImportCmd(a), newAuditCmd(a), newProfilesCmd(a),
 		newKubeCredentialCmd(a), newGitCredentialCmd(a),
-		newCompletionCmd(), newVersionCmd(),
+		newKeygenCmd(a), newCompletionCmd(), newVersionCmd(),
 	)
 	return root
 }

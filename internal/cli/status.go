@@ -86,7 +86,7 @@ func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
 		return enc.Encode(out)
 	}
 	if len(out) == 0 {
-		fmt.Fprintln(a.Stderr, "tok: no logins yet: run tok login PROVIDER")
+		a.note("no logins yet: run tok login PROVIDER")
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -31,10 +30,10 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	u := url.URL{Scheme: req.URL.Scheme, Host: req.URL.Host, Path: req.URL.Path}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
-		fmt.Fprintf(t.out, "tok: http: %s %s: failed after %s\n", req.Method, u.String(), time.Since(start).Round(time.Millisecond))
+		noteTo(t.out, "http: %s %s: failed after %s", req.Method, u.String(), time.Since(start).Round(time.Millisecond))
 		return nil, err
 	}
-	fmt.Fprintf(t.out, "tok: http: %s %s: %d %s in %s\n", req.Method, u.String(), resp.StatusCode,
+	noteTo(t.out, "http: %s %s: %d %s in %s", req.Method, u.String(), resp.StatusCode,
 		resp.Header.Get("Content-Type"), time.Since(start).Round(time.Millisecond))
 	return resp, nil
 }

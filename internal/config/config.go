@@ -32,6 +32,9 @@ type Config struct {
 	FilePlaintext bool
 	// Passphrase for the file store; empty when not given.
 	Passphrase string
+	// FileKeyFile holds the age identity that seals the file store
+	// (file_key_file:); TOK_FILE_KEY and TOK_FILE_KEY_FILE win over it.
+	FileKeyFile string
 	// MinTTL is the default --min-ttl.
 	MinTTL time.Duration
 	// ClientMetadataURL is a Client ID Metadata Document URL for MCP

@@ -29,9 +29,27 @@ const (
 	NotExecutable = 126
 )
 
+// StartError is a child that could not start: not found, or not
+// executable. Status is the exit status shells give for it.
+type StartError struct {
+	Name   string // the command as given, Argv[0]
+	Status int    // NotFound or NotExecutable
+	Err    error
+}
+
+func (e *StartError) Error() string {
+	if e.Status == NotFound {
+		return e.Name + ": command not found"
+	}
+	return e.Name + ": command cannot be run"
+}
+
+func (e *StartError) Unwrap() error { return e.Err }
+
 // Run starts the child, forwards SIGINT, SIGTERM and SIGHUP to it and
-// returns its exit status (128+N when killed by signal N). An error means
-// tok itself failed before the child ran.
+// returns its exit status (128+N when killed by signal N). A child that
+// cannot start is a *StartError; any other error means tok itself failed
+// before the child ran.
 func Run(s Spec) (int, error) {
 	path, err := exec.LookPath(s.Argv[0])
 	if err != nil {
@@ -74,12 +92,7 @@ func startFailure(s Spec, err error) (int, error) {
 	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 		code = NotFound
 	}
-	msg := "command not found"
-	if code == NotExecutable {
-		msg = "command cannot be run"
-	}
-	io.WriteString(s.Stderr, "tok: "+s.Argv[0]+": "+msg+"\n")
-	return code, nil
+	return code, &StartError{Name: s.Argv[0], Status: code, Err: err}
 }
 
 // Environ builds the child's environment: base without strip and without

@@ -1,6 +1,7 @@
 package execx
 
 import (
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -38,18 +39,25 @@ func TestRunStatus(t *testing.T) {
 		{[]string{"sh", "-c", "exit 3"}, 3, ""},
 		{[]string{"sh", "-c", "kill -TERM $$"}, 143, ""},
 		{[]string{"sh", "-c", "kill -KILL $$"}, 137, ""},
-		{[]string{"no-such-command-tok-test"}, NotFound, "tok: no-such-command-tok-test: command not found\n"},
+		{[]string{"no-such-command-tok-test"}, NotFound, "command not found"},
 		{[]string{filepath.Join(dir, "missing")}, NotFound, "command not found"},
 		{[]string{notExec}, NotExecutable, "command cannot be run"},
 		{[]string{dir}, NotExecutable, "command cannot be run"},
 	} {
 		var stderr strings.Builder
 		code, err := Run(Spec{Argv: tc.argv, Stderr: &stderr})
-		if err != nil || code != tc.want {
+		if code != tc.want {
 			t.Errorf("%q: status %d, %v; want %d", tc.argv, code, err, tc.want)
 		}
-		if !strings.Contains(stderr.String(), tc.msg) {
-			t.Errorf("%q: stderr %q, want %q", tc.argv, stderr.String(), tc.msg)
+		var se *StartError
+		switch {
+		case tc.msg == "" && err != nil:
+			t.Errorf("%q: %v", tc.argv, err)
+		case tc.msg != "" && (!errors.As(err, &se) || se.Status != code || err.Error() != tc.argv[0]+": "+tc.msg):
+			t.Errorf("%q: error %v, want a *StartError %q", tc.argv, err, tc.msg)
+		}
+		if stderr.Len() > 0 {
+			t.Errorf("%q: execx wrote %q itself", tc.argv, stderr.String())
 		}
 	}
 }

@@ -81,6 +81,7 @@ func TestPagesInChromium(t *testing.T) {
 				t.Errorf("body text is %.1f px, too small to read on a phone", got.fontPx)
 			}
 			lum := dominantLuminance(t, got.screenshot)
+			t.Logf("layout %d px, content %d px, text %.0f px, background luminance %.1f", got.innerWidth, got.scrollWidth, got.fontPx, lum)
 			if tt.dark && lum > 0.25 || !tt.dark && lum < 0.75 {
 				t.Errorf("dark=%v: the dominant background luminance is %.2f", tt.dark, lum)
 			}

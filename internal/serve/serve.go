@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -42,7 +41,7 @@ type Server struct {
 	secret string
 	digest [sha256.Size]byte
 	fetch  Fetch
-	log    io.Writer
+	note   func(msg string)
 
 	targets map[string]string // canonical form to the target as written
 	locks   map[string]*sync.Mutex
@@ -53,9 +52,12 @@ type Server struct {
 }
 
 // Start listens on a free port of 127.0.0.1 and serves targets. Refused
-// and failed requests are logged on log, one line each, never with a
-// secret.
-func Start(targets []string, fetch Fetch, log io.Writer) (*Server, error) {
+// and failed requests are told to note, one line each (without "tok: "),
+// never with a secret; note may be nil.
+func Start(targets []string, fetch Fetch, note func(msg string)) (*Server, error) {
+	if note == nil {
+		note = func(string) {}
+	}
 	secret, err := newSecret()
 	if err != nil {
 		return nil, err
@@ -66,7 +68,7 @@ func Start(targets []string, fetch Fetch, log io.Writer) (*Server, error) {
 	}
 	s := &Server{
 		url: "http://" + ln.Addr().String(), secret: secret, digest: sha256.Sum256([]byte(secret)),
-		fetch: fetch, log: log, targets: map[string]string{}, locks: map[string]*sync.Mutex{},
+		fetch: fetch, note: note, targets: map[string]string{}, locks: map[string]*sync.Mutex{},
 		done: make(chan struct{}),
 	}
 	for _, t := range targets {
@@ -151,7 +153,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, c, arg strin
 	doc, err := s.fetch(r.Context(), arg)
 	s.locks[c].Unlock()
 	if err != nil {
-		fmt.Fprintf(s.log, "tok: token endpoint: %s\n", describe(err))
+		s.note("token endpoint: " + describe(err))
 		status, code := http.StatusBadGateway, "refresh_failed"
 		switch tokerr.ExitCode(err) {
 		case int(tokerr.LoginNeeded):
@@ -187,7 +189,7 @@ func (s *Server) refuse(what, asked string) {
 	if asked != "" {
 		what += " (" + printable(asked) + ")"
 	}
-	fmt.Fprintf(s.log, "tok: token endpoint refused %s\n", what)
+	s.note("token endpoint refused " + what)
 }
 
 // describe is err as one line with its hint, as tok prints errors.

@@ -26,7 +26,12 @@ func start(t *testing.T, targets []string, fetch Fetch) (*Server, *strings.Build
 		fetch = func(_ context.Context, target string) (any, error) { return doc{target}, nil }
 	}
 	log := &strings.Builder{}
-	s, err := Start(targets, fetch, log)
+	var mu sync.Mutex
+	s, err := Start(targets, fetch, func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		log.WriteString(msg + "\n")
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +168,7 @@ func TestFetchErrors(t *testing.T) {
 		if tc.code == "login_needed" && !strings.Contains(e["error_description"], "run: tok login dex") {
 			t.Errorf("login_needed without the fix: %s", body)
 		}
-		if !strings.HasPrefix(log.String(), "tok: token endpoint: ") || strings.Count(log.String(), "\n") != 1 {
+		if !strings.HasPrefix(log.String(), "token endpoint: ") || strings.Count(log.String(), "\n") != 1 {
 			t.Errorf("log %q, want one line", log.String())
 		}
 	}

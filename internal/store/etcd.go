@@ -57,8 +57,9 @@ type EtcdOptions struct {
 	Lease time.Duration
 	// LockWait bounds the wait for another holder; 0 means 30s.
 	LockWait time.Duration
-	// Notice receives one line when a lock has to be waited for.
-	Notice io.Writer
+	// Note, when set, is told in one line (without "tok: ") that a lock
+	// has to be waited for.
+	Note func(msg string)
 }
 
 // DefaultEtcdTimeout and DefaultEtcdLease are the defaults of EtcdOptions.

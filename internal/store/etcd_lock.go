@@ -62,8 +62,8 @@ func (e *Etcd) acquire(ctx context.Context, mu *concurrency.Mutex, key string) e
 	if !errors.Is(err, concurrency.ErrLocked) {
 		return e.failed(ctx, bctx, err)
 	}
-	if e.o.Notice != nil {
-		fmt.Fprintf(e.o.Notice, "tok: waiting for another tok process refreshing %s\n", key)
+	if e.o.Note != nil {
+		e.o.Note("waiting for another tok process refreshing " + key)
 	}
 	wctx, cancel := context.WithTimeout(ctx, e.o.LockWait)
 	defer cancel()

@@ -189,7 +189,7 @@ func TestEtcdLockWaitsAndSaysWhy(t *testing.T) {
 	ctx := context.Background()
 	var notice bytes.Buffer
 	first := newEtcd(t, c, store.EtcdOptions{})
-	second := newEtcd(t, c, store.EtcdOptions{Notice: &notice})
+	second := newEtcd(t, c, store.EtcdOptions{Note: func(s string) { notice.WriteString("tok: " + s + "\n") }})
 	unlock, err := first.Lock(ctx, "dex:default")
 	if err != nil {
 		t.Fatal(err)

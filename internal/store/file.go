@@ -7,18 +7,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/tok-cli/tok/internal/atomicfile"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
 
-	"filippo.io/age"
+	"github.com/tok-cli/tok/internal/atomicfile"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
-// scryptWorkFactor keeps one decryption near 50-100 ms: tok runs per
-// command, and `tok exec` may read several tokens.
+// scryptWorkFactor keeps one decryption with a passphrase near 100 ms of
+// CPU (README "File store keys"); a key costs well under a millisecond.
 const scryptWorkFactor = 15
 
 var ageHeader = []byte("age-encryption.org/v1\n")
@@ -27,24 +25,30 @@ var ageHeader = []byte("age-encryption.org/v1\n")
 type fileBackend struct {
 	dir       string
 	plaintext bool
-	source    string // where the passphrase comes from, for messages
+	source    string // where the secret comes from, for messages
 	ask       func(ctx context.Context, confirm bool) (string, error)
 
-	mu         sync.Mutex
-	passphrase string
+	mu     sync.Mutex
+	sealer Sealer
+	// checked: the sealer opened an entry already stored, or the store
+	// held none when it was first written.
+	checked bool
 }
 
 // FileOptions configure the file backend.
 type FileOptions struct {
+	// Sealer encrypts the entries: a KeySealer or a PassphraseSealer.
+	Sealer Sealer
+	// Passphrase, when Sealer is nil, is a PassphraseSealer's.
 	Passphrase string
-	// Source names where Passphrase came from ("TOK_PASSPHRASE",
-	// "TOK_PASSPHRASE_FILE"), for messages.
+	// Source names where the secret came from ("TOK_FILE_KEY",
+	// "TOK_PASSPHRASE", "TOK_PASSPHRASE_FILE"), for messages.
 	Source string
-	// Ask, when Passphrase is empty, asks a person for it the first time
-	// an encrypted entry is read or written. confirm asks to type it
-	// twice: the store holds nothing encrypted yet.
+	// Ask, when there is no secret, asks a person for a passphrase the
+	// first time an encrypted entry is read or written. confirm asks to
+	// type it twice: the store holds nothing encrypted yet.
 	Ask func(ctx context.Context, confirm bool) (string, error)
-	// Plaintext allows writing without a passphrase.
+	// Plaintext allows writing without a secret.
 	Plaintext bool
 }
 
@@ -57,45 +61,13 @@ func NewFile(dir, passphrase string, plaintext bool) Backend {
 
 // NewFileWith is NewFile with every option.
 func NewFileWith(dir string, o FileOptions) Backend {
+	if o.Sealer == nil && o.Passphrase != "" {
+		o.Sealer = PassphraseSealer{Passphrase: o.Passphrase}
+	}
 	if o.Source == "" {
 		o.Source = "TOK_PASSPHRASE"
 	}
-	return &fileBackend{dir: dir, passphrase: o.Passphrase, plaintext: o.Plaintext, source: o.Source, ask: o.Ask}
-}
-
-// key returns the passphrase, asking for it once when none was given and
-// mayAsk; confirm says whether to ask for it twice.
-func (f *fileBackend) key(ctx context.Context, mayAsk bool, confirm func() bool) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.passphrase != "" || f.ask == nil || !mayAsk {
-		return f.passphrase, nil
-	}
-	p, err := f.ask(ctx, confirm())
-	if err != nil {
-		return "", err
-	}
-	f.passphrase, f.source = p, "passphrase"
-	return p, nil
-}
-
-// holdsEncrypted reports whether the store already has an encrypted entry,
-// so that a new passphrase is not chosen by a single mistyped prompt.
-func (f *fileBackend) holdsEncrypted() bool {
-	names, _ := filepath.Glob(filepath.Join(f.dir, "*.tok"))
-	for _, n := range names {
-		b := make([]byte, len(ageHeader))
-		fh, err := os.Open(n)
-		if err != nil {
-			continue
-		}
-		_, err = io.ReadFull(fh, b)
-		fh.Close()
-		if err == nil && bytes.Equal(b, ageHeader) {
-			return true
-		}
-	}
-	return false
+	return &fileBackend{dir: dir, sealer: o.Sealer, plaintext: o.Plaintext, source: o.Source, ask: o.Ask}
 }
 
 func (f *fileBackend) Name() string { return "file" }
@@ -118,45 +90,31 @@ func (f *fileBackend) Get(ctx context.Context, key string) ([]byte, error) {
 	if !bytes.HasPrefix(data, ageHeader) {
 		return data, nil // written with file_plaintext: true
 	}
-	return f.decrypt(ctx, key, data)
-}
-
-func (f *fileBackend) decrypt(ctx context.Context, key string, data []byte) ([]byte, error) {
-	passphrase, err := f.key(ctx, true, func() bool { return false })
+	s, err := f.readSealer(ctx, data)
 	if err != nil {
 		return nil, err
 	}
-	if passphrase == "" {
-		return nil, tokerr.New(tokerr.StoreUnavailable, "the file store is encrypted: set TOK_PASSPHRASE or TOK_PASSPHRASE_FILE")
-	}
-	id, err := age.NewScryptIdentity(passphrase)
-	if err != nil {
-		return nil, err
-	}
-	// A file with a huge work factor would stall every command; ours use 15.
-	id.SetMaxWorkFactor(scryptWorkFactor + 3)
-	r, err := age.Decrypt(bytes.NewReader(data), id)
-	if errors.Is(err, age.ErrIncorrectIdentity) {
-		return nil, tokerr.New(tokerr.StoreUnavailable, "cannot decrypt the file store: wrong %s", f.source)
-	}
-	if err != nil {
+	v, err := s.Open(data)
+	switch {
+	case errors.Is(err, ErrWrongKey):
+		return nil, f.wrongSecret(data)
+	case err != nil:
 		return nil, fmt.Errorf("file store entry %s: %w", key, ErrCorrupt)
 	}
-	v, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("file store entry %s: %w", key, ErrCorrupt)
-	}
+	f.mu.Lock()
+	f.checked = true
+	f.mu.Unlock()
 	return v, nil
 }
 
 func (f *fileBackend) Set(ctx context.Context, key string, value []byte) error {
-	passphrase, err := f.writeKey(ctx)
+	s, err := f.writeSealer(ctx)
 	if err != nil {
 		return err
 	}
 	data := value
-	if passphrase != "" {
-		if data, err = f.encrypt(passphrase, value); err != nil {
+	if s != nil {
+		if data, err = s.Seal(value); err != nil {
 			return err
 		}
 	}
@@ -167,26 +125,6 @@ func (f *fileBackend) Set(ctx context.Context, key string, value []byte) error {
 		return tokerr.Wrap(tokerr.StoreUnavailable, err, "cannot write the file store")
 	}
 	return nil
-}
-
-func (f *fileBackend) encrypt(passphrase string, value []byte) ([]byte, error) {
-	rcpt, err := age.NewScryptRecipient(passphrase)
-	if err != nil {
-		return nil, err
-	}
-	rcpt.SetWorkFactor(scryptWorkFactor)
-	var buf bytes.Buffer
-	w, err := age.Encrypt(&buf, rcpt)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(value); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // Delete removes the file for key. An absent key is not an error.
@@ -201,21 +139,9 @@ func (f *fileBackend) Delete(_ context.Context, key string) error {
 	return atomicfile.SyncDir(f.dir)
 }
 
-// writeKey is the passphrase Set encrypts with, asked for when it may be;
-// "" only when file_plaintext: true, the person's choice.
-func (f *fileBackend) writeKey(ctx context.Context) (string, error) {
-	passphrase, err := f.key(ctx, !f.plaintext, func() bool { return !f.holdsEncrypted() })
-	if err != nil {
-		return "", err
-	}
-	if passphrase == "" && !f.plaintext {
-		return "", tokerr.New(tokerr.StoreUnavailable, "file store needs a passphrase: set TOK_PASSPHRASE or TOK_PASSPHRASE_FILE, or file_plaintext: true in the config")
-	}
-	return passphrase, nil
-}
-
-// CheckWritable tells before a login whether Set will be able to write.
+// CheckWritable tells before a login whether Set will be able to write:
+// a secret is there, and it opens the entries already stored.
 func (f *fileBackend) CheckWritable(ctx context.Context) error {
-	_, err := f.writeKey(ctx)
+	_, err := f.writeSealer(ctx)
 	return err
 }

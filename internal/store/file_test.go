@@ -89,7 +89,7 @@ func TestFileRefusals(t *testing.T) {
 		op   func() error
 		want string
 	}{
-		{"set without passphrase", func() error { return NewFile(dir, "", false).Set(ctx, "k2", []byte("v")) }, "file store needs a passphrase"},
+		{"set without passphrase", func() error { return NewFile(dir, "", false).Set(ctx, "k2", []byte("v")) }, "file store needs a key or a passphrase"},
 		{"get without passphrase", func() error { _, err := NewFile(dir, "", false).Get(ctx, "k"); return err }, "TOK_PASSPHRASE"},
 		{"get with plaintext but no passphrase", func() error { _, err := NewFile(dir, "", true).Get(ctx, "k"); return err }, "TOK_PASSPHRASE"},
 		{"wrong passphrase", func() error { _, err := NewFile(dir, "wrong", false).Get(ctx, "k"); return err }, "cannot decrypt the file store: wrong TOK_PASSPHRASE"},

@@ -64,8 +64,8 @@ func FuzzKeyringRead(f *testing.F) {
 	enc := base64.StdEncoding.EncodeToString(v)
 	head := chunkHead{gen: "0123456789abcdef", n: 2, sum: checksum(v)}.String()
 	f.Add(small, "", "")
-	f.Add(head, enc[:maxItem], enc[maxItem:])
-	f.Add(head, enc[:maxItem], "")
+	f.Add(head, enc[:testItemCap], enc[testItemCap:])
+	f.Add(head, enc[:testItemCap], "")
 	f.Add(chunkPrefix+"0123456789abcdef:4097:"+strings.Repeat("0", 64), "", "")
 	f.Add(chunkPrefix+"0123456789abcdef:-1:"+strings.Repeat("0", 64), "", "")
 	f.Add(smallPrefix+"!!!", "", "")
@@ -73,7 +73,7 @@ func FuzzKeyringRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, headItem, chunk0, chunk1 string) {
 		kv := newFakeKV()
 		gets := 0
-		b := newKeyring("svc", time.Second, &countingKV{fakeKV: kv, gets: &gets})
+		b := newChunkedKeyring("svc", time.Second, &countingKV{fakeKV: kv, gets: &gets})
 		kv.items["svc\x00k"] = headItem
 		if h, ok := parseHead(headItem); ok {
 			kv.items["svc\x00"+chunkKey("k", h.gen, 0)] = chunk0
@@ -138,5 +138,29 @@ func FuzzParseHead(f *testing.F) {
 			t.Fatalf("%q parses to %+v, which prints as %q", s, h, h.String())
 		}
 		_ = fmt.Sprint(h)
+	})
+}
+
+// FuzzParseKey reads file-store keys from TOK_FILE_KEY and key files. A key
+// is accepted only when it round-trips, and a refusal never repeats its
+// input.
+func FuzzParseKey(f *testing.F) {
+	f.Add("AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX")
+	f.Add("# created: 2026-11-30T10:00:00Z\n# public key: age1xyz\nAGE-SECRET-KEY-1QQQQ\n")
+	f.Add("age-secret-key-1\n\n")
+	f.Add("AGE-SECRET-KEY-1\nAGE-SECRET-KEY-1")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseKey(s)
+		if err != nil {
+			if !errors.Is(err, ErrNotAKey) || err.Error() != ErrNotAKey.Error() {
+				t.Fatalf("unexpected error %q", err)
+			}
+			return
+		}
+		again, err := ParseKey(k.Identity())
+		if err != nil || again.Recipient() != k.Recipient() {
+			t.Fatalf("the parsed key does not round-trip: %v", err)
+		}
 	})
 }

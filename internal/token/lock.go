@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -30,8 +29,9 @@ type FileLocker struct {
 	Dir string
 	// Wait bounds how long Lock waits for another process.
 	Wait time.Duration
-	// Notice receives one line when Lock has to wait (stderr).
-	Notice io.Writer
+	// Note, when set, is told in one line (without "tok: ") that Lock has
+	// to wait.
+	Note func(msg string)
 }
 
 // Lock takes the lock for key, waiting at most l.Wait. The returned func
@@ -47,8 +47,8 @@ func (l *FileLocker) Lock(ctx context.Context, key string) (func(), error) {
 		return nil, fmt.Errorf("cannot lock %s: %w", key, err)
 	}
 	if !ok {
-		if l.Notice != nil {
-			fmt.Fprintf(l.Notice, "tok: waiting for another tok process refreshing %s\n", key)
+		if l.Note != nil {
+			l.Note("waiting for another tok process refreshing " + key)
 		}
 		wait := l.Wait
 		if wait <= 0 {

@@ -55,7 +55,7 @@ func TestLockWaitIsBounded(t *testing.T) {
 	dir := t.TempDir()
 	holdLock(t, dir)
 	var notice strings.Builder
-	l := &FileLocker{Dir: dir, Wait: 300 * time.Millisecond, Notice: &notice}
+	l := &FileLocker{Dir: dir, Wait: 300 * time.Millisecond, Note: func(s string) { notice.WriteString(s + "\n") }}
 	start := time.Now()
 	unlock, err := l.Lock(context.Background(), "dex:default")
 	if err == nil {
@@ -65,7 +65,7 @@ func TestLockWaitIsBounded(t *testing.T) {
 	if d := time.Since(start); d < 300*time.Millisecond || d > 3*time.Second {
 		t.Errorf("gave up after %v, want about 300ms", d)
 	}
-	if notice.String() != "tok: waiting for another tok process refreshing dex:default\n" {
+	if notice.String() != "waiting for another tok process refreshing dex:default\n" {
 		t.Errorf("notice %q", notice.String())
 	}
 	if msg := err.Error(); !strings.HasPrefix(msg, "gave up after 300ms waiting for another tok process refreshing dex:default (lock ") {
@@ -81,7 +81,7 @@ func TestLockOfAKilledProcessIsFree(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	var notice strings.Builder
-	l := &FileLocker{Dir: dir, Wait: 5 * time.Second, Notice: &notice}
+	l := &FileLocker{Dir: dir, Wait: 5 * time.Second, Note: func(s string) { notice.WriteString(s + "\n") }}
 	start := time.Now()
 	unlock, err := l.Lock(context.Background(), "dex:default")
 	if err != nil {

@@ -1,0 +1,48 @@
+package flow
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+)
+
+func endpointRefusal(code, desc string) error {
+	return fmt.Errorf("refreshing dex: %w", TokenEndpointError(&oauth2.RetrieveError{
+		Response: &http.Response{StatusCode: 400, Header: http.Header{}}, ErrorCode: code, ErrorDescription: desc}))
+}
+
+// Every refusal with a known fix in tok's settings names the setting.
+func TestSettingHint(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string // "" = no hint
+	}{
+		{endpointRefusal("invalid_target", ""), "resource: -"},
+		{endpointRefusal("invalid_request", "Resource parameter is not allowed"), "resource: -"},
+		{&AuthorizationError{Code: "invalid_target"}, "resource: -"},
+		{endpointRefusal("access_denied", "Service not found: an audience is required"), "token_params: {audience: ...}"},
+		{endpointRefusal("invalid_request", "missing audience"), "token_params"},
+		{endpointRefusal("invalid_scope", ""), "scopes:"},
+		{&AuthorizationError{Code: "invalid_scope"}, "scopes:"},
+		{endpointRefusal("invalid_client", "bad secret"), "client_id, client_secret and token_endpoint_auth_method"},
+		{endpointRefusal("unauthorized_client", ""), "client_id and flow:"},
+		{&AuthorizationError{Code: "unauthorized_client"}, "client_id and flow:"},
+		{endpointRefusal("unsupported_grant_type", ""), "flow:"},
+		{&AuthorizationError{Code: "request_not_supported"}, "auth_params:"},
+		{endpointRefusal("access_denied", "The resource owner or authorization server denied the request."), ""},
+		{endpointRefusal("invalid_grant", "resource mismatch"), ""},
+		{endpointRefusal("invalid_grant", ""), ""},
+		{&AuthorizationError{Code: "access_denied"}, ""},
+		{errors.New("invalid_scope"), ""},
+	}
+	for _, tt := range tests {
+		got := SettingHint(tt.err)
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("SettingHint(%v) = %q, want one with %q", tt.err, got, tt.want)
+		}
+	}
+}
