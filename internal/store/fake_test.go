@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/zalando/go-keyring"
 )
@@ -12,23 +13,53 @@ import (
 // call, as a dead process makes none.
 var errCrash = errors.New("simulated crash")
 
-// fakeKV is an in-memory keyring with Windows' 2560-byte item cap. It can
-// crash before the Nth write or delete, and hang every call.
+// fakeKV is an in-memory keyring, by default with Windows' 2560-byte item
+// cap. It can crash before the Nth write or delete, and hang every call.
+// It counts reads.
 type fakeKV struct {
-	mu      sync.Mutex
-	items   map[string]string
-	crashAt int // writes and deletes allowed before the crash; -1 never
-	writes  int
-	crashed bool
-	hang    chan struct{}
+	mu       sync.Mutex
+	items    map[string]string
+	maxValue int // 0: no cap, as the Secret Service
+	crashAt  int // writes and deletes allowed before the crash; -1 never
+	writes   int
+	reads    int
+	crashed  bool
+	hang     chan struct{}
 }
 
-func newFakeKV() *fakeKV { return &fakeKV{items: map[string]string{}, crashAt: -1} }
+func newFakeKV() *fakeKV { return &fakeKV{items: map[string]string{}, crashAt: -1, maxValue: 2560} }
+
+// newSecretServiceKV is a fake with no item cap, as on Linux.
+func newSecretServiceKV() *fakeKV {
+	f := newFakeKV()
+	f.maxValue = 0
+	return f
+}
 
 // restart returns a fake sharing f's items with no crash pending: the next
 // process to run against the same keyring.
 func (f *fakeKV) restart() *fakeKV {
-	return &fakeKV{items: f.items, crashAt: -1}
+	return &fakeKV{items: f.items, crashAt: -1, maxValue: f.maxValue}
+}
+
+// testItemCap is the cap newChunkedKeyring injects: below Windows' 2560
+// and macOS's ~3000, as a long key leaves on macOS.
+const testItemCap = 1800
+
+// newChunkedKeyring is a keyring backend that chunks as on Windows and
+// macOS, whatever platform the test runs on.
+func newChunkedKeyring(service string, timeout time.Duration, k kv) *keyringBackend {
+	b := newKeyring(service, timeout, k)
+	b.itemCap = func(string, string) int { return testItemCap }
+	return b
+}
+
+// newLinuxKeyring is a keyring backend with no item cap, as on the
+// Secret Service, whatever platform the test runs on.
+func newLinuxKeyring(service string, timeout time.Duration, k kv) *keyringBackend {
+	b := newKeyring(service, timeout, k)
+	b.itemCap = func(string, string) int { return 0 }
+	return b
 }
 
 func (f *fakeKV) enter(mutates bool) error {
@@ -54,6 +85,7 @@ func (f *fakeKV) Get(service, user string) (string, error) {
 	if err := f.enter(false); err != nil {
 		return "", err
 	}
+	f.reads++
 	v, ok := f.items[service+"\x00"+user]
 	if !ok {
 		return "", keyring.ErrNotFound
@@ -67,7 +99,7 @@ func (f *fakeKV) Set(service, user, value string) error {
 	if err := f.enter(true); err != nil {
 		return err
 	}
-	if len(value) > 2560 {
+	if f.maxValue > 0 && len(value) > f.maxValue {
 		return keyring.ErrSetDataTooBig
 	}
 	f.items[service+"\x00"+user] = value

@@ -64,8 +64,8 @@ func FuzzKeyringRead(f *testing.F) {
 	enc := base64.StdEncoding.EncodeToString(v)
 	head := chunkHead{gen: "0123456789abcdef", n: 2, sum: checksum(v)}.String()
 	f.Add(small, "", "")
-	f.Add(head, enc[:maxItem], enc[maxItem:])
-	f.Add(head, enc[:maxItem], "")
+	f.Add(head, enc[:testItemCap], enc[testItemCap:])
+	f.Add(head, enc[:testItemCap], "")
 	f.Add(chunkPrefix+"0123456789abcdef:4097:"+strings.Repeat("0", 64), "", "")
 	f.Add(chunkPrefix+"0123456789abcdef:-1:"+strings.Repeat("0", 64), "", "")
 	f.Add(smallPrefix+"!!!", "", "")
@@ -73,7 +73,7 @@ func FuzzKeyringRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, headItem, chunk0, chunk1 string) {
 		kv := newFakeKV()
 		gets := 0
-		b := newKeyring("svc", time.Second, &countingKV{fakeKV: kv, gets: &gets})
+		b := newChunkedKeyring("svc", time.Second, &countingKV{fakeKV: kv, gets: &gets})
 		kv.items["svc\x00k"] = headItem
 		if h, ok := parseHead(headItem); ok {
 			kv.items["svc\x00"+chunkKey("k", h.gen, 0)] = chunk0

@@ -76,6 +76,29 @@ type keyringBackend struct {
 	service string
 	timeout time.Duration
 	kv      kv
+	// itemCap is the most bytes an item under service and key may hold,
+	// 0 for no cap: platformItemCap, or a cap a test injects.
+	itemCap func(service, key string) int
+}
+
+// minChunk is the smallest chunk written, whatever the key's length.
+const minChunk = 512
+
+// platformItemCap is what the OS keyring lets one item hold (README "Where
+// tokens are kept"): Windows' credential manager takes 2560 bytes of
+// secret; macOS's security tool about 3000 for service, account and secret
+// together (its 4096-byte command line, after go-keyring's base64); the
+// Secret Service has no cap.
+func platformItemCap(service, key string) int { return itemCapOn(runtime.GOOS, service, key) }
+
+func itemCapOn(goos, service, key string) int {
+	switch goos {
+	case "windows":
+		return 2560
+	case "darwin":
+		return max(3000-len(service)-len(key), minChunk)
+	}
+	return 0
 }
 
 // NewKeyring returns a Backend on the OS keyring under service. Every call
@@ -89,7 +112,7 @@ func newKeyring(service string, timeout time.Duration, k kv) *keyringBackend {
 	if timeout <= 0 {
 		timeout = DefaultKeyringTimeout
 	}
-	return &keyringBackend{service: service, timeout: timeout, kv: k}
+	return &keyringBackend{service: service, timeout: timeout, kv: k, itemCap: platformItemCap}
 }
 
 func (b *keyringBackend) Name() string { return "keyring" }

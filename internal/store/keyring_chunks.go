@@ -12,12 +12,13 @@ import (
 	"strings"
 )
 
-// Keyring items are small: Windows caps a credential at 2560 bytes and
-// macOS at about 3000 for service, account and secret together. Values are
-// base64-encoded and cut into pieces of at most maxItem bytes, leaving room
-// for long keys (MCP server URLs).
+// Where the platform's keyring caps an item (Windows: 2560 bytes of
+// secret; macOS: about 3000 for service, account and secret together), a
+// value is base64-encoded and cut into chunks that fit, behind a head item
+// that names them. The Secret Service has no cap: there every value is one
+// item, read in one call. Heads written by older versions on Linux, which
+// chunked everywhere, are still read; the next Set writes one item.
 const (
-	maxItem     = 1800
 	maxChunks   = 4096
 	smallPrefix = "tok-v1:"
 	chunkPrefix = "tok-chunks:v1:"
@@ -113,12 +114,17 @@ func (b *keyringBackend) decode(ctx context.Context, key, head string) ([]byte, 
 // chunks and returns the head that points at them. The head is not written
 // here: until it is, readers still see the old value.
 func (b *keyringBackend) writeChunks(ctx context.Context, key string, value []byte, enc string) (chunkHead, error) {
-	h := chunkHead{gen: newGeneration(), n: (len(enc) + maxItem - 1) / maxItem, sum: checksum(value)}
+	gen := newGeneration()
+	size := b.itemCap(b.service, chunkKey(key, gen, maxChunks))
+	if size < minChunk {
+		size = minChunk
+	}
+	h := chunkHead{gen: gen, n: (len(enc) + size - 1) / size, sum: checksum(value)}
 	if h.n > maxChunks {
 		return h, fmt.Errorf("value for %s is too big for the keyring (%d bytes)", key, len(value))
 	}
 	for i := range h.n {
-		part := enc[i*maxItem : min((i+1)*maxItem, len(enc))]
+		part := enc[i*size : min((i+1)*size, len(enc))]
 		if err := b.set(ctx, chunkKey(key, h.gen, i), part); err != nil {
 			b.deleteChunks(context.WithoutCancel(ctx), key, h.String())
 			return h, err

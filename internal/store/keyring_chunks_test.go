@@ -29,7 +29,7 @@ func TestKeyringRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := newFakeKV()
-			b := newKeyring("tok-test", time.Second, fake)
+			b := newChunkedKeyring("tok-test", time.Second, fake)
 			v := randomBytes(t, tt.size)
 			if err := b.Set(ctx, "token:p:a", v); err != nil {
 				t.Fatal(err)
@@ -54,7 +54,7 @@ func TestKeyringRoundTrip(t *testing.T) {
 // A value that looks like a chunk header must come back as itself.
 func TestKeyringValueLooksLikeHeader(t *testing.T) {
 	ctx := context.Background()
-	b := newKeyring("tok-test", time.Second, newFakeKV())
+	b := newChunkedKeyring("tok-test", time.Second, newFakeKV())
 	v := []byte(chunkHead{gen: strings.Repeat("a", 16), n: 1, sum: strings.Repeat("0", 64)}.String())
 	if err := b.Set(ctx, "k", v); err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestKeyringValueLooksLikeHeader(t *testing.T) {
 func TestKeyringReplaceCleansOldChunks(t *testing.T) {
 	ctx := context.Background()
 	fake := newFakeKV()
-	b := newKeyring("tok-test", time.Second, fake)
+	b := newChunkedKeyring("tok-test", time.Second, fake)
 	for _, n := range []int{8 << 10, 9 << 10, 100} {
 		if err := b.Set(ctx, "k", randomBytes(t, n)); err != nil {
 			t.Fatal(err)
@@ -98,19 +98,19 @@ func TestKeyringCrash(t *testing.T) {
 			for crashAt := 0; ; crashAt++ {
 				fake := newFakeKV()
 				if tt.old != nil {
-					if err := newKeyring("tok-test", time.Second, fake).Set(ctx, "k", tt.old); err != nil {
+					if err := newChunkedKeyring("tok-test", time.Second, fake).Set(ctx, "k", tt.old); err != nil {
 						t.Fatal(err)
 					}
 				}
 				fake.crashAt = fake.writes + crashAt
-				b := newKeyring("tok-test", time.Second, fake)
+				b := newChunkedKeyring("tok-test", time.Second, fake)
 				var err error
 				if tt.new != nil {
 					err = b.Set(ctx, "k", tt.new)
 				} else {
 					err = b.Delete(ctx, "k")
 				}
-				got, gerr := newKeyring("tok-test", time.Second, fake.restart()).Get(ctx, "k")
+				got, gerr := newChunkedKeyring("tok-test", time.Second, fake.restart()).Get(ctx, "k")
 				isOld := bytes.Equal(got, tt.old) && (tt.old != nil || errors.Is(gerr, ErrNotFound))
 				isNew := bytes.Equal(got, tt.new) && (tt.new != nil || errors.Is(gerr, ErrNotFound))
 				if (gerr != nil && !errors.Is(gerr, ErrNotFound)) || !(isOld || isNew) {
@@ -132,18 +132,18 @@ func TestKeyringCrashBeforeHead(t *testing.T) {
 	ctx := context.Background()
 	fake := newFakeKV()
 	old := []byte("old value")
-	if err := newKeyring("tok-test", time.Second, fake).Set(ctx, "k", old); err != nil {
+	if err := newChunkedKeyring("tok-test", time.Second, fake).Set(ctx, "k", old); err != nil {
 		t.Fatal(err)
 	}
 	// 8 KiB is 10924 base64 bytes: 7 chunks, so the head is write number 8.
 	fake.crashAt = fake.writes + 7
-	if err := newKeyring("tok-test", time.Second, fake).Set(ctx, "k", randomBytes(t, 8<<10)); err == nil {
+	if err := newChunkedKeyring("tok-test", time.Second, fake).Set(ctx, "k", randomBytes(t, 8<<10)); err == nil {
 		t.Fatal("Set succeeded despite the crash")
 	}
 	if len(fake.items) != 8 {
 		t.Fatalf("want old head and 7 new chunks, have %d items", len(fake.items))
 	}
-	got, err := newKeyring("tok-test", time.Second, fake.restart()).Get(ctx, "k")
+	got, err := newChunkedKeyring("tok-test", time.Second, fake.restart()).Get(ctx, "k")
 	if err != nil || !bytes.Equal(got, old) {
 		t.Fatalf("Get = %q, %v; want the old value", got, err)
 	}

@@ -37,7 +37,7 @@ func TestKeyringCorrupt(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := newFakeKV()
-			b := newKeyring("tok-test", time.Second, fake)
+			b := newChunkedKeyring("tok-test", time.Second, fake)
 			if err := b.Set(ctx, "k", []byte(strings.Repeat(secretish, 400))); err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +57,7 @@ func TestKeyringTimeout(t *testing.T) {
 	fake := newFakeKV()
 	fake.hang = make(chan struct{})
 	defer close(fake.hang)
-	b := newKeyring("tok-test", 50*time.Millisecond, fake)
+	b := newChunkedKeyring("tok-test", 50*time.Millisecond, fake)
 	start := time.Now()
 	_, err := b.Get(context.Background(), "k")
 	if tokerr.ExitCode(err) != 5 || !strings.Contains(err.Error(), "did not answer") {
@@ -71,7 +71,7 @@ func TestKeyringTimeout(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := newKeyring("tok-test", time.Minute, fake).Set(ctx, "k", nil); !errors.Is(err, context.Canceled) {
+	if err := newChunkedKeyring("tok-test", time.Minute, fake).Set(ctx, "k", nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("Set with a cancelled context: %v", err)
 	}
 }

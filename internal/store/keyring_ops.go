@@ -24,15 +24,17 @@ func (b *keyringBackend) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 }
 
-// Set stores value under key. The head item is written last and in one
-// call, so a process killed at any point leaves the old or the new value.
+// Set stores value under key: one item where the platform allows it, else
+// chunks and a head. The head item is written last and in one call, so a
+// process killed at any point leaves the old or the new value; an old
+// value's chunks are deleted after it.
 func (b *keyringBackend) Set(ctx context.Context, key string, value []byte) error {
 	old, err := b.get(ctx, key)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
 	head := smallPrefix + base64.StdEncoding.EncodeToString(value)
-	if len(head) > maxItem {
+	if limit := b.itemCap(b.service, key); limit > 0 && len(head) > limit {
 		h, err := b.writeChunks(ctx, key, value, head[len(smallPrefix):])
 		if err != nil {
 			return err
