@@ -10,14 +10,18 @@ LDFLAGS  := -s -w -X github.com/tok-cli/tok/internal/cli.version=$(VERSION) \
             -X github.com/tok-cli/tok/internal/cli.commit=$(COMMIT) \
             -X github.com/tok-cli/tok/internal/cli.date=$(DATE)
 
-.PHONY: build install test completions man bench fuzz lint release-check release-snapshot clean
+.PHONY: build install test completions man bench bench-fleet fuzz lint release-check release-snapshot clean
 
+# tok-etcd, the helper that holds tok's etcd client (store: etcd), goes
+# next to tok.
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tok
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(dir $(BIN))tok-etcd ./cmd/tok-etcd
 
 install:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(PREFIX)/bin/tok ./cmd/tok
-	@echo "installed $(PREFIX)/bin/tok"
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(PREFIX)/bin/tok-etcd ./cmd/tok-etcd
+	@echo "installed $(PREFIX)/bin/tok and tok-etcd"
 
 test:
 	$(GO) vet ./...
@@ -29,10 +33,18 @@ completions:
 	$(GO) run ./cmd/tok completion fish > completions/tok.fish
 	$(GO) run ./cmd/tok completion powershell > completions/tok.ps1
 
-# bench builds tok and prints its speed against a bare keyring read, in a
-# private D-Bus session with gnome-keyring (needs dbus and gnome-keyring).
+# bench builds tok and prints its speed with real-size tokens, per store
+# (keyring; file with a key; file with a passphrase), against a bare keyring
+# read, in a private D-Bus session with gnome-keyring (needs dbus and
+# gnome-keyring); see internal/tools/bench.
 bench:
 	$(GO) run ./internal/tools/bench
+
+# bench-fleet adds a three-member etcd cluster (needs etcd-server): tok
+# print from the etcd store against the keyring floor and the file store,
+# and the refresh rate hosts x processes sustain.
+bench-fleet:
+	$(GO) run ./internal/tools/bench -fleet
 
 # man writes the man pages, generated from the commands, to man/ (not
 # committed: releases generate them, see .goreleaser.yaml).

@@ -1,7 +1,16 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -27,6 +36,8 @@ type fakeOP struct {
 	// served: the one reply left in a queue has been given; a new reply
 	// replaces it instead of waiting behind it.
 	served map[string]bool
+	caPEM  []byte // the TLS provider's certificate
+	base   string // the URL tok knows the provider by
 }
 
 type fakeReply struct {
@@ -35,6 +46,10 @@ type fakeReply struct {
 	retryAfter string
 	body       string
 }
+
+// bigToken stands for {big} in a reply: a 14 KiB token, the size of the
+// largest JWTs seen in the wild (Azure AD with many groups).
+var bigToken = strings.Repeat("abcdefghijklmnopqrstuvwxyz0123456789-_", 14*1024/38+1)[:14*1024]
 
 // fakeOPs holds each script's provider.
 var fakeOPs sync.Map // *testscript.TestScript -> *fakeOP
@@ -57,7 +72,10 @@ func init() {
 // fakeop start FILE...: start the provider, set FAKE to its URL and write
 // it over FAKEURL in each FILE.
 // fakeop reply PATH STATUS [ctype=T] [retry-after=V] BODY: queue a reply;
-// {n} in BODY becomes the number of requests to PATH so far.
+// in BODY, {n} becomes the number of requests to PATH so far, {base} the
+// provider's URL, {big} a 14 KiB token.
+// fakeop stdout-big [PREFIX]: stdout is PREFIX and the {big} token.
+// fakeop formlen PATH KEY N: the last request to PATH carried KEY, N bytes.
 // fakeop count PATH N: PATH got N requests (since fakeop reset PATH).
 // fakeop form PATH KEY VALUE: the last request to PATH carried KEY=VALUE
 // (with !: did not carry KEY).
@@ -67,13 +85,34 @@ func cmdFakeOP(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: fakeop start|reply|count|form ...")
 	}
-	if args[0] == "start" {
-		f := startFakeOP()
+	if args[0] == "stdout-big" { // stdout is PREFIX and the 14 KiB token
+		prefix := ""
+		if len(args) > 1 {
+			prefix = args[1]
+		}
+		if got := strings.TrimSpace(ts.ReadFile("stdout")); got != prefix+bigToken {
+			ts.Fatalf("stdout is not %sthe 14 KiB token (%d bytes)", prefix, len(got))
+		}
+		return
+	}
+	if args[0] == "start" || args[0] == "start-tls" {
+		f := startFakeOP(args[0] == "start-tls")
 		ts.Defer(func() { f.srv.Close(); fakeOPs.Delete(ts) })
 		fakeOPs.Store(ts, f)
-		ts.Setenv("FAKE", f.srv.URL)
+		base := f.srv.URL
+		if f.srv.TLS != nil {
+			// Reachable only through the proxy, under a name no resolver
+			// knows, with a certificate only SSL_CERT_FILE vouches for.
+			proxy := startConnectProxy(f.srv.Listener.Addr().String())
+			ts.Defer(proxy.Close)
+			ts.Setenv("PROXY", proxy.URL)
+			ts.Check(os.WriteFile(ts.MkAbs("fake-ca.pem"), f.caPEM, 0o600))
+			base = "https://" + fakeTLSHost
+		}
+		f.base = base
+		ts.Setenv("FAKE", base)
 		for _, file := range args[1:] {
-			replaceInFile(ts, file, "FAKEURL", f.srv.URL)
+			replaceInFile(ts, file, "FAKEURL", base)
 		}
 		return
 	}
@@ -132,6 +171,13 @@ func cmdFakeOP(ts *testscript.TestScript, neg bool, args []string) {
 		if got := last.Get(args[2]); got != args[3] {
 			ts.Fatalf("%s carried %s=%q, want %q", args[1], args[2], got, args[3])
 		}
+	case "formlen":
+		forms := f.forms[args[1]]
+		want, err := strconv.Atoi(args[3])
+		ts.Check(err)
+		if len(forms) == 0 || len(forms[len(forms)-1].Get(args[2])) != want {
+			ts.Fatalf("the last request to %s did not carry %s of %d bytes", args[1], args[2], want)
+		}
 	case "basic":
 		auth := f.auth[args[1]]
 		r := &http.Request{Header: http.Header{}}
@@ -153,10 +199,62 @@ func cmdFakeOP(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-func startFakeOP() *fakeOP {
+func startFakeOP(tlsOn bool) *fakeOP {
 	f := &fakeOP{replies: map[string][]fakeReply{}, forms: map[string][]url.Values{}, auth: map[string][]string{}, served: map[string]bool{}}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	if !tlsOn {
+		f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+		return f
+	}
+	cert, caPEM := selfSigned(fakeTLSHost)
+	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	f.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	f.srv.StartTLS()
+	f.caPEM = caPEM
 	return f
+}
+
+// fakeTLSHost is the TLS provider's name: .invalid never resolves (RFC
+// 6761), so only the proxy can reach it and no test touches the internet.
+const fakeTLSHost = "provider.invalid"
+
+// selfSigned makes a certificate for host and its PEM, for SSL_CERT_FILE.
+func selfSigned(host string) (tls.Certificate, []byte) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true,
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// startConnectProxy is an HTTPS proxy (HTTP CONNECT) on 127.0.0.1 that
+// tunnels every connection to target, whatever host was asked for.
+func startConnectProxy(target string) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		up, err := net.Dial("tcp", target)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			up.Close()
+			return
+		}
+		go func() { io.Copy(up, buf); up.Close() }()
+		io.Copy(conn, up)
+		conn.Close()
+	}))
 }
 
 func (f *fakeOP) serve(w http.ResponseWriter, r *http.Request) {
@@ -187,6 +285,6 @@ func (f *fakeOP) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", rep.retryAfter)
 	}
 	w.WriteHeader(rep.status)
-	io.WriteString(w, strings.ReplaceAll(rep.body, "{n}", strconv.Itoa(n)))
+	body := strings.NewReplacer("{n}", strconv.Itoa(n), "{big}", bigToken, "{base}", f.base).Replace(rep.body)
+	io.WriteString(w, body)
 }
-

@@ -137,7 +137,9 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 		Stdin:        a.Stdin,
 		Stderr:       a.Stderr,
 		HTTPClient:   a.httpClient(),
-		Terminal:     a.stderrTerminal(),
+		Note:         a.noteLine,
+		Warn:         a.warnLine,
+		DisplayCode:  (&deviceDisplay{w: a.Stderr, term: a.stderrTerminal(), now: a.Now}).show,
 		Target:       opts.targetName,
 	}
 	if res := token.Resource(p); res != "" {

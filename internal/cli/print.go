@@ -41,6 +41,9 @@ func newPrintCmd(a *App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[0]
 			opts.minSet = cmd.Flags().Changed("min-ttl")
+			if cmd.Flags().Changed("scope") && len(splitScopes(opts.Scopes)) == 0 {
+				return tokerr.New(tokerr.Usage, "--scope names no scope")
+			}
 			if !slices.Contains(printFormats, opts.Format) {
 				return tokerr.New(tokerr.Usage, "unknown format %q: use %s", opts.Format, strings.Join(printFormats, ", "))
 			}

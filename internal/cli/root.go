@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
@@ -19,6 +20,8 @@ and hands fresh access tokens to scripts, agents and CI jobs.`,
 			if cmd.Annotations["config"] == "none" {
 				return nil
 			}
+			// A refresh is logged with the verb that caused it.
+			cmd.SetContext(audit.WithVerb(cmd.Context(), cmd.Name()))
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"golang.org/x/term"
-
-	"github.com/tok-cli/tok/internal/flow"
 )
 
 // fder is an *os.File, or anything else with a descriptor.
@@ -24,11 +22,11 @@ func (a *App) interactive() bool {
 // stderrTerminal describes stderr for the device flow's display: a
 // terminal that understands cursor control (TERM is not dumb), with colour
 // unless NO_COLOR is set (https://no-color.org).
-func (a *App) stderrTerminal() flow.Terminal {
+func (a *App) stderrTerminal() terminal {
 	if !isTerminal(a.Stderr) || a.getenv("TERM") == "dumb" {
-		return flow.Terminal{}
+		return terminal{}
 	}
-	t := flow.Terminal{On: true, Color: a.getenv("NO_COLOR") == ""}
+	t := terminal{On: true, Color: a.getenv("NO_COLOR") == ""}
 	if f, ok := a.Stderr.(fder); ok {
 		t.Width, t.Height, _ = term.GetSize(int(f.Fd()))
 	}

@@ -52,7 +52,7 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cb := newCallback(state, r.Issuer, r.RequireIss, host)
-	cb.target, cb.stderr = r.Target, r.stderr()
+	cb.target, cb.note = r.Target, r.note
 	srv := &http.Server{
 		Handler:           cb.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -65,9 +65,9 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 		return nil, err
 	}
 	if r.NoBrowser && r.Stdin != nil {
-		go cb.readPasted(ctx, r.Stdin, r.stderr())
+		go cb.readPasted(ctx, r.Stdin, r.warn)
 	}
-	fmt.Fprintln(r.stderr(), "tok: waiting for the browser; Ctrl-C to cancel")
+	r.note("waiting for the browser; Ctrl-C to cancel")
 
 	var got outcome
 	select {
@@ -141,7 +141,7 @@ func announce(r *Request, authURL string) error {
 		return err
 	}
 	if err != nil {
-		fmt.Fprintf(w, "tok: warning: could not open a browser: %s\n", wire.Clean(err.Error(), 200))
+		r.warn("could not open a browser: %s", wire.Clean(err.Error(), 200))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"io"
 	"net"
@@ -42,6 +43,8 @@ func baseRequest(p *provider, stderr io.Writer) Request {
 		AuthParams:  map[string]string{"prompt": "consent"},
 		TokenParams: map[string]string{"resource": "https://api.example"},
 		Stderr:      stderr,
+		Note:        func(msg string) { fmt.Fprintf(stderr, "tok: %s\n", msg) },
+		Warn:        func(msg string) { fmt.Fprintf(stderr, "tok: warning: %s\n", msg) },
 		HTTPClient:  p.srv.Client(),
 		Target:      testTarget,
 	}

@@ -28,8 +28,8 @@ type callback struct {
 	state, issuer string
 	requireIss    bool
 	host          string
-	target        string    // shown on the pages: tok's name for the login
-	stderr        io.Writer // refused callbacks are noted here
+	target        string                           // shown on the pages: tok's name for the login
+	note          func(format string, args ...any) // refused callbacks are noted here
 
 	notesMu sync.Mutex
 	notes   int // refused callbacks so far
@@ -46,7 +46,7 @@ type callback struct {
 }
 
 func newCallback(state, issuer string, requireIss bool, host string) *callback {
-	return &callback{state: state, issuer: issuer, requireIss: requireIss, host: host, stderr: io.Discard,
+	return &callback{state: state, issuer: issuer, requireIss: requireIss, host: host, note: func(string, ...any) {},
 		result: make(chan outcome, 1), finished: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -108,7 +108,7 @@ func (c *callback) waitDone(ctx context.Context, grace time.Duration) {
 
 // readPasted accepts redirect URLs pasted on stdin, for a browser on another
 // machine that cannot reach the loopback listener.
-func (c *callback) readPasted(ctx context.Context, in io.Reader, stderr io.Writer) {
+func (c *callback) readPasted(ctx context.Context, in io.Reader, warn func(format string, args ...any)) {
 	sc := bufio.NewScanner(in)
 	for sc.Scan() && ctx.Err() == nil {
 		line := strings.TrimSpace(sc.Text())
@@ -117,12 +117,12 @@ func (c *callback) readPasted(ctx context.Context, in io.Reader, stderr io.Write
 		}
 		u, err := url.Parse(line)
 		if err != nil || u.Scheme != "http" || u.Host != c.host || u.Path != "/callback" {
-			fmt.Fprintf(stderr, "tok: warning: that is not the redirect address; paste the whole http://%s/callback?... address from the browser\n", c.host)
+			warn("that is not the redirect address; paste the whole http://%s/callback?... address from the browser", c.host)
 			continue
 		}
 		o, refusal := c.judge(u.Query())
 		if refusal != nil {
-			fmt.Fprintf(stderr, "tok: warning: ignoring the pasted address: %v\n", refusal)
+			warn("ignoring the pasted address: %v", refusal)
 			continue
 		}
 		if !c.deliver(o) {

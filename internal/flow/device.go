@@ -32,7 +32,7 @@ var (
 )
 
 // Device runs the device authorization grant (RFC 8628): it asks for a user
-// code, shows it on Stderr and polls the token endpoint until the user has
+// code, hands it to DisplayCode and polls the token endpoint until the user has
 // approved or refused it, or the code expires.
 func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
 	if r.OAuth.Endpoint.DeviceAuthURL == "" {
@@ -47,14 +47,13 @@ func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
 			authParams[k] = v
 		}
 	}
-	authOpts, err := paramOptions("auth_params", authParams, reservedAuthParams)
-	if err != nil {
+	if _, err := paramOptions("auth_params", authParams, reservedAuthParams); err != nil {
 		return nil, err
 	}
 	if _, err := paramOptions("token_params", r.TokenParams, reservedTokenParams); err != nil {
 		return nil, err
 	}
-	da, err := r.OAuth.DeviceAuth(r.httpContext(ctx), authOpts...)
+	da, err := deviceAuth(ctx, &r, authParams)
 	if ctx.Err() != nil {
 		return nil, unfinished(ctx)
 	}
@@ -65,24 +64,15 @@ func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
 		return nil, errors.New("device authorization endpoint returned no device_code, user_code or verification_uri")
 	}
 	uri, code, complete := wire.Clean(da.VerificationURI, 500), wire.Clean(da.UserCode, 64), wire.Clean(da.VerificationURIComplete, 500)
-	w := r.stderr()
-	if r.Terminal.On {
-		open := complete
-		if open == "" {
-			open = uri
-		}
-		showDeviceArt(w, r.Terminal, code, open)
-	}
-	fmt.Fprintf(w, "To log in, visit %s and enter the code: %s\n", uri, code)
-	if complete != "" {
-		fmt.Fprintf(w, "Or open: %s\n", complete)
-	}
-	var cd *countdown
-	if r.Terminal.On {
-		cd = startCountdown(w, r.Terminal, deviceDeadline(r.clock(), da), r.clock(), r.tickEvery())
+	done := func() {}
+	if r.DisplayCode != nil {
+		done = r.DisplayCode(DeviceCode{UserCode: code, VerificationURI: uri,
+			VerificationURIComplete: complete, Expiry: deviceDeadline(r.clock(), da)})
 	}
 	tok, err := pollDevice(ctx, &r, da)
-	cd.stop()
+	if done != nil {
+		done()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -29,16 +29,48 @@ type Request struct {
 	NoBrowser    bool                   // print the URL only; accept a pasted redirect URL on Stdin
 	OpenBrowser  func(url string) error // nil = don't open
 	Stdin        io.Reader              // pasted redirect URLs (may be nil)
-	Stderr       io.Writer              // all human output
+	Stderr       io.Writer              // the browser flow's instructions: the URL to open
 	HTTPClient   *http.Client           // token endpoint calls
-	Terminal     Terminal               // Stderr as a person sees it; zero = not a terminal
 	Target       string                 // what the login is for, shown on the browser's pages ("" = not named)
 
-	// Test seams: a clock and a context-aware sleep for the device flow,
-	// and how often its countdown is redrawn.
+	// Note and Warn, when set, tell the person something in passing: one
+	// line each, without the "tok: " or "tok: warning: " the caller adds.
+	Note, Warn func(msg string)
+
+	// DisplayCode shows the device flow's user code to the person (RFC
+	// 8628 §3.3) and returns a function that Device calls once polling
+	// ends, however it ends (to clear a countdown, say). nil shows
+	// nothing.
+	DisplayCode func(DeviceCode) (done func())
+
+	// Test seams: a clock and a context-aware sleep for the device flow.
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
-	tick  time.Duration
+}
+
+// DeviceCode is what a person needs to approve a device login (RFC 8628
+// §3.2), made safe to print: no control characters, bounded length.
+type DeviceCode struct {
+	UserCode        string // the code to enter, e.g. "WDJB-MJHT"
+	VerificationURI string // where to enter it
+	// VerificationURIComplete opens the page with the code filled in
+	// (RFC 8628 §3.3.1); "" when the server sent none.
+	VerificationURIComplete string
+	// Expiry is when the code expires, on the Request's clock; zero when
+	// the server gave no expires_in.
+	Expiry time.Time
+}
+
+func (r *Request) note(format string, args ...any) {
+	if r.Note != nil {
+		r.Note(fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *Request) warn(format string, args ...any) {
+	if r.Warn != nil {
+		r.Warn(fmt.Sprintf(format, args...))
+	}
 }
 
 func (r *Request) stderr() io.Writer {
@@ -60,13 +92,6 @@ func (r *Request) sleeper() func(context.Context, time.Duration) error {
 		return sleepCtx
 	}
 	return r.sleep
-}
-
-func (r *Request) tickEvery() time.Duration {
-	if r.tick <= 0 {
-		return time.Second
-	}
-	return r.tick
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

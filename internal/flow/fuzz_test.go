@@ -136,7 +136,7 @@ func FuzzDeviceAuthResponse(f *testing.F) {
 		r := Request{
 			OAuth: oauth2.Config{ClientID: "c", Endpoint: oauth2.Endpoint{
 				TokenURL: "https://idp.example/token", DeviceAuthURL: "https://idp.example/device"}},
-			Stderr: &stderr, HTTPClient: hc, now: clock.Now, sleep: clock.Sleep,
+			DisplayCode: printCode(&stderr), HTTPClient: hc, now: clock.Now, sleep: clock.Sleep,
 		}
 		_, err := Device(context.Background(), r)
 		if err == nil {

@@ -42,6 +42,7 @@ type provider struct {
 	tokenForms  []url.Values
 	tokenAuth   []string // Authorization headers
 	deviceForms []url.Values
+	deviceAuth  []string // Authorization headers of device authorization requests
 	tokenReply  []reply // consumed in order; the last one repeats
 	deviceReply reply
 }
@@ -78,6 +79,7 @@ func newProvider(t *testing.T, tokenReplies ...reply) *provider {
 		r.ParseForm()
 		p.mu.Lock()
 		p.deviceForms = append(p.deviceForms, r.PostForm)
+		p.deviceAuth = append(p.deviceAuth, r.Header.Get("Authorization"))
 		rep := p.deviceReply
 		p.mu.Unlock()
 		w.Header().Set("Content-Type", rep.contentType)
@@ -108,6 +110,18 @@ func assertForm(t *testing.T, what string, got, want url.Values) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("%s form body\n got: %v\nwant: %v", what, got, want)
+	}
+}
+
+// printCode is a DisplayCode that prints the plain lines tok prints when
+// stderr is not a terminal.
+func printCode(w io.Writer) func(DeviceCode) func() {
+	return func(c DeviceCode) func() {
+		fmt.Fprintf(w, "To log in, visit %s and enter the code: %s\n", c.VerificationURI, c.UserCode)
+		if c.VerificationURIComplete != "" {
+			fmt.Fprintf(w, "Or open: %s\n", c.VerificationURIComplete)
+		}
+		return nil
 	}
 }
 

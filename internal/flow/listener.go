@@ -1,9 +1,6 @@
 package flow
 
-import (
-	"fmt"
-	"net/http"
-)
+import "net/http"
 
 // maxRefusalNotes bounds the refused-callback lines on stderr, so a page
 // that floods the listener cannot flood the terminal.
@@ -79,8 +76,8 @@ func (c *callback) noteRefusal(why error) {
 	c.notes++
 	switch {
 	case c.notes < maxRefusalNotes:
-		fmt.Fprintf(c.stderr, "tok: refused a browser callback (%v); still waiting\n", why)
+		c.note("refused a browser callback (%v); still waiting", why)
 	case c.notes == maxRefusalNotes:
-		fmt.Fprintln(c.stderr, "tok: refused more browser callbacks; not noting further ones")
+		c.note("refused more browser callbacks; not noting further ones")
 	}
 }

@@ -40,7 +40,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>{{.Title}}</title>
+<title>tok{{with .Title}}: {{.}}{{end}}</title>
 <style>{{.Style}}</style>
 </head><body><main class="{{.Class}}">
 <h1>{{.Heading}}</h1>
@@ -52,7 +52,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 
 // page is one answer of the redirect listener.
 type page struct {
-	Title, Heading string
+	Title, Heading string // the title reads "tok: Title", or "tok" when Title is ""
 	Class          string // "ok", "bad" or ""
 	// Target is the name of what the login is for, set by tok; Before and
 	// After are the sentence around it.
@@ -63,24 +63,24 @@ type page struct {
 }
 
 func successPage(target string) page {
-	return page{Title: "tok: logged in", Heading: "Login complete", Class: "ok",
+	return page{Title: "logged in", Heading: "Login complete", Class: "ok",
 		Target: target, Before: "tok has your login for", After: ".",
 		Hint: "You can close this tab and return to the terminal."}
 }
 
 func failurePage(target string, err error) page {
-	return page{Title: "tok: login failed", Heading: "Login failed", Class: "bad",
+	return page{Title: "login failed", Heading: "Login failed", Class: "bad",
 		Target: target, Before: "tok could not log you in to", After: ".",
 		Lines: []string{failureSentence(err)},
 		Hint:  "You can close this tab; the terminal says what to do next."}
 }
 
 var (
-	pageRefused = page{Title: "tok: not this login", Heading: "This link does not match the login tok is waiting for", Class: "bad",
+	pageRefused = page{Title: "not this login", Heading: "This link does not match the login tok is waiting for", Class: "bad",
 		Hint: "Start again from the address tok printed in the terminal."}
-	pageOver       = page{Title: "tok", Heading: "This login is already over", Hint: "You can close this tab."}
-	pageBadRequest = page{Title: "tok", Heading: "Bad request"}
-	pageNotFound   = page{Title: "tok", Heading: "Not found"}
+	pageOver       = page{Heading: "This login is already over", Hint: "You can close this tab."}
+	pageBadRequest = page{Heading: "Bad request"}
+	pageNotFound   = page{Heading: "Not found"}
 )
 
 // securityHeaders go on every response of the redirect listener.

@@ -48,3 +48,18 @@ func TestFailureSentence(t *testing.T) {
 		t.Errorf("exchange: %q", got)
 	}
 }
+
+// A page's title names tok first, then what happened.
+func TestPageTitles(t *testing.T) {
+	for p, want := range map[*page]string{
+		ptr(successPage("dex")): "<title>tok: logged in</title>",
+		&pageRefused:            "<title>tok: not this login</title>",
+		&pageNotFound:           "<title>tok</title>",
+	} {
+		if got := string(p.render()); !strings.Contains(got, want) {
+			t.Errorf("%s: no %s in\n%s", p.Heading, want, got)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

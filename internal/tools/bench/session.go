@@ -28,6 +28,7 @@ type bench struct {
 	dir    string
 	op     *testop.Server
 	stores []*storeSetup
+	env    []string // the keyring store's, for bench-fleet
 }
 
 // storeSetup is tok's environment for one store, with its own state dir
@@ -65,6 +66,9 @@ func inside(dir string) error {
 		c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
 		return c.Run()
 	}
+	if *fleet {
+		return b.fleetReport()
+	}
 	return b.report()
 }
 
@@ -93,6 +97,7 @@ func (b *bench) setup() error {
 		env := append(slices.Clone(base), "TOK_STATE_DIR="+state)
 		b.stores = append(b.stores, &storeSetup{name: s.name, env: append(env, strings.Split(s.env, "\x00")...)})
 	}
+	b.env = b.stores[0].env
 	return nil
 }
 
@@ -103,6 +108,11 @@ func (b *bench) store(name string) *storeSetup {
 		}
 	}
 	return b.stores[0]
+}
+
+// runEnv runs one of the built programs with env.
+func (b *bench) runEnv(env []string, name string, args ...string) (run, error) {
+	return b.runPath(env, filepath.Join(b.dir, name), args...)
 }
 
 // run runs one of the built programs and measures it.

@@ -1,41 +1,59 @@
-package flow
+package cli
 
 import (
-	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/oauth2"
+	"github.com/tok-cli/tok/internal/flow"
 )
 
-func runDeviceOnTerminal(t *testing.T, term Terminal, replies ...reply) (string, error) {
+// displayBuffer is a stderr that the countdown writes to from its goroutine.
+type displayBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *displayBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *displayBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var codeNow = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// showCode displays the code of RFC 8628's example, then ends the
+// display as flow.Device does.
+func showCode(t *testing.T, term terminal) string {
 	t.Helper()
-	p := newProvider(t, replies...)
-	p.deviceReply = jsonReply(200, withInterval(`,"interval":1`))
-	stderr := &syncBuffer{}
-	clock := &fakeClock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
-	r := Request{OAuth: oauth2.Config{ClientID: "c", Endpoint: p.endpoint()}, Stderr: stderr,
-		HTTPClient: p.srv.Client(), now: clock.Now, sleep: clock.Sleep, Terminal: term, tick: time.Millisecond}
-	_, err := Device(context.Background(), r)
-	return stderr.String(), err
+	out := &displayBuffer{}
+	d := &deviceDisplay{w: out, term: term, now: func() time.Time { return codeNow }, every: time.Millisecond}
+	done := d.show(flow.DeviceCode{UserCode: "WDJB-MJHT", VerificationURI: "https://example.com/device",
+		VerificationURIComplete: "https://example.com/device?user_code=WDJB-MJHT", Expiry: codeNow.Add(10 * time.Minute)})
+	done() // the countdown draws once before it looks whether it was stopped
+
+	return out.String()
 }
 
 var sgr = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 func TestDeviceOnTerminal(t *testing.T) {
-	out, err := runDeviceOnTerminal(t, Terminal{On: true, Color: true, Width: 100, Height: 50}, jsonReply(200, goodToken))
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := showCode(t, terminal{On: true, Color: true, Width: 100, Height: 50})
 	for _, want := range []string{
 		"Scan with a phone",
 		qrInk,          // forced light-on-dark modules
 		"█   █ ████  ", // W and D of WDJB-MJHT in block letters
 		"To log in, visit https://example.com/device and enter the code: WDJB-MJHT\n",
 		"Or open: https://example.com/device?user_code=WDJB-MJHT\n",
-		"Waiting for approval: the code expires in \x1b[1m",
+		"Waiting for approval: the code expires in \x1b[1m10:00",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("terminal output lacks %q:\n%s", want, out)
@@ -54,23 +72,17 @@ func TestDeviceOnTerminal(t *testing.T) {
 }
 
 func TestDeviceOnTerminalNoColor(t *testing.T) {
-	out, err := runDeviceOnTerminal(t, Terminal{On: true, Width: 100}, jsonReply(400, `{"error":"access_denied"}`))
-	if err == nil || !strings.Contains(err.Error(), "denied") {
-		t.Fatalf("err = %v", err)
-	}
+	out := showCode(t, terminal{On: true, Width: 100})
 	if sgr.MatchString(out) {
 		t.Errorf("colour with NO_COLOR: %q", sgr.FindString(out))
 	}
-	if !regexp.MustCompile(`expires in (10:00|9:5\d) \(Ctrl-C`).MatchString(out) || !strings.HasSuffix(out, clearLine) {
-		t.Errorf("countdown missing or not cleared on denial: %q", out)
+	if !strings.Contains(out, "expires in 10:00 (Ctrl-C") || !strings.HasSuffix(out, clearLine) {
+		t.Errorf("countdown missing or not cleared: %q", out)
 	}
 }
 
 func TestDeviceOnSmallTerminal(t *testing.T) {
-	out, err := runDeviceOnTerminal(t, Terminal{On: true, Width: 30, Height: 20}, jsonReply(200, goodToken))
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := showCode(t, terminal{On: true, Width: 30, Height: 20})
 	if strings.ContainsAny(out, "▀▄█") {
 		t.Errorf("art drawn on a 30x20 terminal:\n%s", out)
 	}
@@ -80,35 +92,28 @@ func TestDeviceOnSmallTerminal(t *testing.T) {
 }
 
 func TestDeviceNotOnTerminalIsPlain(t *testing.T) {
-	out, err := runDeviceOnTerminal(t, Terminal{}, jsonReply(200, goodToken))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range out {
-		if r < 0x20 && r != '\n' || r == 0x7f {
-			t.Fatalf("control character %q in plain output %q", r, out)
-		}
-	}
-	if strings.Count(out, "\n") != 2 {
-		t.Errorf("want exactly two lines, got %q", out)
+	out := showCode(t, terminal{})
+	want := "To log in, visit https://example.com/device and enter the code: WDJB-MJHT\n" +
+		"Or open: https://example.com/device?user_code=WDJB-MJHT\n"
+	if out != want {
+		t.Errorf("plain output %q, want %q", out, want)
 	}
 }
 
 func TestCountdownText(t *testing.T) {
-	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		deadline time.Time
 		want     string
 	}{
-		{t0.Add(5*time.Minute + 400*time.Millisecond), "expires in 5:00"},
-		{t0.Add(61 * time.Second), "expires in 1:01"},
-		{t0.Add(9 * time.Second), "expires in 0:09"},
-		{t0, "The code has expired"},
+		{codeNow.Add(5*time.Minute + 400*time.Millisecond), "expires in 5:00"},
+		{codeNow.Add(61 * time.Second), "expires in 1:01"},
+		{codeNow.Add(9 * time.Second), "expires in 0:09"},
+		{codeNow, "The code has expired"},
 		{time.Time{}, "Waiting for approval (Ctrl-C to cancel)"},
 	}
 	for _, tt := range tests {
-		if got := countdownText(tt.deadline, t0, false); !strings.Contains(got, tt.want) {
-			t.Errorf("countdownText(%s) = %q, want %q", tt.deadline.Sub(t0), got, tt.want)
+		if got := countdownText(tt.deadline, codeNow, false); !strings.Contains(got, tt.want) {
+			t.Errorf("countdownText(%s) = %q, want %q", tt.deadline.Sub(codeNow), got, tt.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package flow
+package cli
 
 import (
 	"bytes"
@@ -10,12 +10,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/mdp/qrterminal/v3"
+
+	"github.com/tok-cli/tok/internal/flow"
 )
 
-// Terminal describes Stderr when a person watches it on a terminal. The
+// terminal describes stderr when a person watches it on a terminal. The
 // zero value means "not a terminal": plain lines only, no control
 // characters.
-type Terminal struct {
+type terminal struct {
 	On            bool // Stderr is a terminal that understands cursor control (TERM is not dumb)
 	Color         bool // colours allowed (NO_COLOR unset)
 	Width, Height int  // in cells; 0 when unknown
@@ -32,10 +34,43 @@ const (
 	resetSG = "\x1b[0m"
 )
 
+// deviceDisplay shows the device flow's code (flow.Request.DisplayCode):
+// on a terminal a QR code, the code in block letters and a countdown;
+// elsewhere the plain lines alone, which scripts may read.
+type deviceDisplay struct {
+	w     io.Writer
+	term  terminal
+	now   func() time.Time
+	every time.Duration // countdown redraws; 0 = each second
+}
+
+// show prints c and returns the function that clears the countdown.
+func (d *deviceDisplay) show(c flow.DeviceCode) (done func()) {
+	if d.term.On {
+		open := c.VerificationURIComplete
+		if open == "" {
+			open = c.VerificationURI
+		}
+		showDeviceArt(d.w, d.term, c.UserCode, open)
+	}
+	fmt.Fprintf(d.w, "To log in, visit %s and enter the code: %s\n", c.VerificationURI, c.UserCode)
+	if c.VerificationURIComplete != "" {
+		fmt.Fprintf(d.w, "Or open: %s\n", c.VerificationURIComplete)
+	}
+	if !d.term.On {
+		return func() {}
+	}
+	every := d.every
+	if every <= 0 {
+		every = time.Second
+	}
+	return startCountdown(d.w, d.term, c.Expiry, d.now, every).stop
+}
+
 // showDeviceArt draws, for a person at a terminal, a QR code of the URL
 // to open on a phone and the user code in block letters. Either is left
 // out when the terminal is too small for it.
-func showDeviceArt(w io.Writer, t Terminal, userCode, openURL string) {
+func showDeviceArt(w io.Writer, t terminal, userCode, openURL string) {
 	width := t.Width
 	if width <= 0 {
 		width = defaultCols
@@ -86,7 +121,7 @@ type countdown struct {
 	once     sync.Once
 }
 
-func startCountdown(w io.Writer, t Terminal, deadline time.Time, now func() time.Time, every time.Duration) *countdown {
+func startCountdown(w io.Writer, t terminal, deadline time.Time, now func() time.Time, every time.Duration) *countdown {
 	c := &countdown{w: w, deadline: deadline, now: now, stopped: make(chan struct{})}
 	c.done.Add(1)
 	go func() {
