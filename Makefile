@@ -10,14 +10,18 @@ LDFLAGS  := -s -w -X github.com/tok-cli/tok/internal/cli.version=$(VERSION) \
             -X github.com/tok-cli/tok/internal/cli.commit=$(COMMIT) \
             -X github.com/tok-cli/tok/internal/cli.date=$(DATE)
 
-.PHONY: build install test completions man bench fuzz lint release-check release-snapshot clean
+.PHONY: build install test completions man bench bench-fleet fuzz lint release-check release-snapshot clean
 
+# tok-etcd, the helper that holds tok's etcd client (store: etcd), goes
+# next to tok.
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tok
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(dir $(BIN))tok-etcd ./cmd/tok-etcd
 
 install:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(PREFIX)/bin/tok ./cmd/tok
-	@echo "installed $(PREFIX)/bin/tok"
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(PREFIX)/bin/tok-etcd ./cmd/tok-etcd
+	@echo "installed $(PREFIX)/bin/tok and tok-etcd"
 
 test:
 	$(GO) vet ./...
@@ -33,6 +37,12 @@ completions:
 # private D-Bus session with gnome-keyring (needs dbus and gnome-keyring).
 bench:
 	$(GO) run ./internal/bench
+
+# bench-fleet adds a three-member etcd cluster (needs etcd-server): tok
+# print from the etcd store against the keyring floor and the file store,
+# and the refresh rate hosts x processes sustain.
+bench-fleet:
+	$(GO) run ./internal/bench -fleet
 
 # man writes the man pages, generated from the commands, to man/ (not
 # committed: releases generate them, see .goreleaser.yaml).

@@ -35,7 +35,7 @@ type envOption func(*envSpec)
 type envSpec struct {
 	op         *testop.Server // shared with other tokEnvs; nil: a new one
 	config     string         // the config file, $ISSUER replaced
-	outsideDir bool   // config at $WORK/etc/config.yaml, named by TOK_CONFIG
+	outsideDir bool           // config at $WORK/etc/config.yaml, named by TOK_CONFIG
 	vars       []string
 	unset      []string
 }

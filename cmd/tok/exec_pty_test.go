@@ -38,7 +38,7 @@ func (o *ptyOutput) String() string {
 // waitFor waits until the terminal shows s.
 func (o *ptyOutput) waitFor(t *testing.T, s string) {
 	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if strings.Contains(o.String(), s) {
 			return
 		}
@@ -219,7 +219,9 @@ func TestExecTerminalHangup(t *testing.T) {
 			out.waitFor(t, "ready")
 			master.Close() // the terminal window closes
 			var got []byte
-			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			// Bounded generously: the machine may be busy with the other
+			// tests running in parallel.
+			for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 				if got, _ = os.ReadFile(report); len(got) > 0 {
 					break
 				}

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/tok-cli/tok/internal/etcdkv"
+	"github.com/tok-cli/tok/internal/etcdproto"
 	"github.com/tok-cli/tok/internal/testing/testetcd"
 )
 
@@ -34,4 +37,14 @@ func TestScriptsEtcd(t *testing.T) {
 		return nil
 	}
 	testscript.Run(t, p)
+}
+
+func init() {
+	// tok-etcd, the helper tok starts for store: etcd, is this test
+	// binary too, found on PATH like tok.
+	helperCommands["tok-etcd"] = func() {
+		if err := etcdproto.Serve(os.Stdin, os.Stdout, etcdkv.Open); err != nil {
+			os.Exit(1)
+		}
+	}
 }

@@ -7,6 +7,7 @@
 package audit
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -177,4 +178,18 @@ func unwrapPath(err error) error {
 		return fmt.Errorf("%s", pe.Err)
 	}
 	return err
+}
+
+type verbKey struct{}
+
+// WithVerb marks ctx as serving verb (print, exec, ...), so that a
+// refresh it causes deep in the token code is logged with it.
+func WithVerb(ctx context.Context, verb string) context.Context {
+	return context.WithValue(ctx, verbKey{}, verb)
+}
+
+// VerbOf is the verb WithVerb put in ctx, "" for none.
+func VerbOf(ctx context.Context) string {
+	v, _ := ctx.Value(verbKey{}).(string)
+	return v
 }

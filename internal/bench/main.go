@@ -33,6 +33,10 @@ const sessionEnv = "TOK_BENCH_SESSION"
 var (
 	runs       = flag.Int("n", 50, "runs of each command")
 	concurrent = flag.Int("c", 32, "concurrent tok print runs")
+	fleet      = flag.Bool("fleet", false, "instead, the etcd store's bench (make bench-fleet)")
+	fleetHosts = flag.Int("hosts", 3, "with -fleet: simulated hosts")
+	fleetProcs = flag.Int("procs", 4, "with -fleet: refreshing processes per host")
+	fleetFor   = flag.Duration("for", 10*time.Second, "with -fleet: how long the fleet refreshes")
 	shell      = flag.String("sh", "", "instead of the bench, run this sh command in the logged-in session ($TOK and $FLOOR are the programs), to profile")
 )
 
@@ -77,7 +81,7 @@ func outside() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	for name, pkg := range map[string]string{"tok": "./cmd/tok", "floor": "./internal/bench/floor"} {
+	for name, pkg := range map[string]string{"tok": "./cmd/tok", "tok-etcd": "./cmd/tok-etcd", "floor": "./internal/bench/floor"} {
 		build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(dir, name), pkg)
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {

@@ -48,6 +48,9 @@ func inside(dir string) error {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		return cmd.Run()
 	}
+	if *fleet {
+		return b.fleetReport()
+	}
 	return b.report()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/tok-cli/tok/internal/store"
@@ -24,10 +25,6 @@ func (a *App) etcdStore() (*store.Etcd, error) {
 	if err := a.checkEtcdEndpoints(c.Endpoints); err != nil {
 		return nil, err
 	}
-	conf, err := store.EtcdTLS(c.CAFile, c.CertFile, c.KeyFile)
-	if err != nil {
-		return nil, err
-	}
 	seal, err := a.fleetSealer()
 	if err != nil {
 		return nil, err
@@ -37,8 +34,10 @@ func (a *App) etcdStore() (*store.Etcd, error) {
 		prefix += "/"
 	}
 	e, err := store.NewEtcd(store.EtcdOptions{
-		Endpoints: c.Endpoints, Prefix: prefix, TLS: conf, Seal: seal, Note: a.noteLine,
+		Endpoints: c.Endpoints, Prefix: prefix, Seal: seal, Note: a.noteLine,
+		CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile,
 		Username: a.getenv("TOK_ETCD_USERNAME"), Password: a.getenv("TOK_ETCD_PASSWORD"),
+		Environ: os.Environ(),
 	})
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/tokfile"
 )
 
@@ -56,7 +57,7 @@ func (a *App) keeper(dir *tokfile.Dir, et *execTarget, minTTL time.Duration) *to
 	return &tokfile.Keeper{
 		Dir: dir, Names: et.Names, MinTTL: minTTL, Now: a.Now, After: time.After,
 		Fetch: func(ctx context.Context, ttl time.Duration) (tokfile.Token, error) {
-			rec, err := a.execToken(ctx, et, ttl)
+			rec, err := a.execToken(audit.WithVerb(ctx, "token-files"), et, ttl)
 			if err != nil {
 				return tokfile.Token{}, err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/serve"
 )
 
@@ -24,6 +25,7 @@ func (a *App) startServe(ctx context.Context, targets []*execTarget, minTTL time
 		defer cancel()
 		stop := context.AfterFunc(ctx, cancel)
 		defer stop()
+		rctx = audit.WithVerb(rctx, "serve")
 		et := byArg[arg]
 		rec, err := a.execToken(rctx, et, minTTL)
 		if err != nil {

@@ -68,7 +68,9 @@ func parseTokenDocument(raw string, scopes []string, now time.Time) (*store.Reco
 	if err != nil {
 		return nil, err
 	}
-	rec.Expiry = expiry
+	// No lifetime in the document: unknown, as for a token response
+	// without expires_in (README, "Tokens without expires_in").
+	rec.Expiry, rec.ExpiryUnknown = expiry, expiry.IsZero()
 	return rec, nil
 }
 

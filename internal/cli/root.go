@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
@@ -28,6 +29,8 @@ and tok help environment.`,
 			if cmd.Annotations["config"] == "none" {
 				return nil
 			}
+			// A refresh is logged with the verb that caused it.
+			cmd.SetContext(audit.WithVerb(cmd.Context(), cmd.Name()))
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err

@@ -47,14 +47,13 @@ func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
 			authParams[k] = v
 		}
 	}
-	authOpts, err := paramOptions("auth_params", authParams, reservedAuthParams)
-	if err != nil {
+	if _, err := paramOptions("auth_params", authParams, reservedAuthParams); err != nil {
 		return nil, err
 	}
 	if _, err := paramOptions("token_params", r.TokenParams, reservedTokenParams); err != nil {
 		return nil, err
 	}
-	da, err := r.OAuth.DeviceAuth(r.httpContext(ctx), authOpts...)
+	da, err := deviceAuth(ctx, &r, authParams)
 	if ctx.Err() != nil {
 		return nil, unfinished(ctx)
 	}

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -226,5 +227,39 @@ func TestDeviceRealSleepHonoursContext(t *testing.T) {
 	cancel()
 	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) {
 		t.Errorf("sleepCtx = %v", err)
+	}
+}
+
+// A confidential client authenticates on the device authorization request
+// and on every poll the same way (RFC 8628 §3.1, RFC 6749 §2.3.1), with a
+// secret holding + / : = % form-encoded before Basic.
+func TestDeviceConfidentialClientAuthenticatesEverywhere(t *testing.T) {
+	const secret = "p+s/w:o=r%d"
+	for _, style := range []oauth2.AuthStyle{oauth2.AuthStyleInHeader, oauth2.AuthStyleInParams} {
+		p := newProvider(t, jsonReply(200, goodToken))
+		p.deviceReply = jsonReply(200, withInterval(`,"interval":1`))
+		clock := &fakeClock{}
+		ep := p.endpoint()
+		ep.AuthStyle = style
+		r := Request{OAuth: oauth2.Config{ClientID: "tv", ClientSecret: secret, Endpoint: ep}, HTTPClient: p.srv.Client(),
+			now: clock.Now, sleep: clock.Sleep}
+		if _, err := Device(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		wantAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("tv:"+url.QueryEscape(secret)))
+		form := url.Values{"client_id": {"tv"}, "client_secret": {secret}}
+		if style == oauth2.AuthStyleInHeader {
+			form = url.Values{}
+		} else {
+			wantAuth = ""
+		}
+		if p.deviceAuth[0] != wantAuth || p.tokenAuth[0] != wantAuth {
+			t.Errorf("style %v: Authorization %q and %q, want %q", style, p.deviceAuth[0], p.tokenAuth[0], wantAuth)
+		}
+		assertForm(t, "device authorization", p.deviceForms[0], form)
+		poll := p.forms()[0]
+		if poll.Get("client_secret") != form.Get("client_secret") || poll.Get("client_id") != form.Get("client_id") {
+			t.Errorf("style %v: poll form %v", style, poll)
+		}
 	}
 }

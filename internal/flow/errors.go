@@ -71,6 +71,10 @@ func endpointError(endpoint string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	var done *EndpointError
+	if errors.As(err, &done) {
+		return err
+	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		e := &EndpointError{Endpoint: endpoint, err: re,

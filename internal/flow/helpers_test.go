@@ -42,6 +42,7 @@ type provider struct {
 	tokenForms  []url.Values
 	tokenAuth   []string // Authorization headers
 	deviceForms []url.Values
+	deviceAuth  []string // Authorization headers of device authorization requests
 	tokenReply  []reply // consumed in order; the last one repeats
 	deviceReply reply
 }
@@ -78,6 +79,7 @@ func newProvider(t *testing.T, tokenReplies ...reply) *provider {
 		r.ParseForm()
 		p.mu.Lock()
 		p.deviceForms = append(p.deviceForms, r.PostForm)
+		p.deviceAuth = append(p.deviceAuth, r.Header.Get("Authorization"))
 		rep := p.deviceReply
 		p.mu.Unlock()
 		w.Header().Set("Content-Type", rep.contentType)

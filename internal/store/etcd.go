@@ -6,30 +6,30 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
-	"google.golang.org/grpc/grpclog"
+	"github.com/tok-cli/tok/internal/etcdproto"
 )
 
 // Etcd is the store of a fleet (README "A store shared by a fleet"): the
 // records of every login, sealed on this host, and the index of logins in
 // clear, both under one prefix of an etcd cluster; and a per-target
-// refresh lock held by an etcd lease (see EtcdLock). It is a Backend whose
-// Store keeps the index in etcd too, in the same transaction as the
-// record.
+// refresh lock held by an etcd lease (Lock). It is a Backend whose Store
+// keeps the index in etcd too, in the same transaction as the record.
 //
 // Keys under Prefix: records/NAME (age ciphertext), logins/NAME (an Entry
 // as JSON, no secret), locks/NAME/LEASE (empty, held by a lease).
+//
+// The etcd client runs in the tok-etcd helper (package etcdproto), started
+// on first use, so that no other command pays for loading it.
 type Etcd struct {
 	o   EtcdOptions
-	cli *clientv3.Client
+	tls *tls.Config // for diagnose
 
-	mu sync.Mutex
+	mu     sync.Mutex
+	helper *etcdproto.Client
 	// locked holds the record keys whose target lock this process holds,
 	// with the mod revision each had when read under the lock (0: absent),
 	// or -1 before any read: Set then writes only over that revision.
@@ -42,11 +42,12 @@ type EtcdOptions struct {
 	Endpoints []string
 	// Prefix starts every key tok writes; it ends with "/".
 	Prefix string
-	// TLS, when set, is the client's TLS set-up (see EtcdTLS).
-	TLS *tls.Config
+	// CAFile, CertFile and KeyFile are the client's TLS files (EtcdTLS).
+	CAFile, CertFile, KeyFile string
 	// Username and Password for etcd's own authentication; empty: none.
 	Username, Password string
-	// Seal encrypts records before they leave the host.
+	// Seal encrypts records before they leave the host; nil: every
+	// read or write of a record fails, naming what to set.
 	Seal Sealer
 	// Timeout bounds each request to the cluster; 0 means 5s. A cluster
 	// without quorum answers no linearizable request, so this is how long
@@ -60,6 +61,11 @@ type EtcdOptions struct {
 	// Note, when set, is told in one line (without "tok: ") that a lock
 	// has to be waited for.
 	Note func(msg string)
+	// Helper is the tok-etcd program; "" finds it (HelperPath).
+	Helper string
+	// Environ is the helper's environment, without the username and
+	// password, which are added.
+	Environ []string
 }
 
 // DefaultEtcdTimeout and DefaultEtcdLease are the defaults of EtcdOptions.
@@ -68,8 +74,8 @@ const (
 	DefaultEtcdLease   = 15 * time.Second
 )
 
-// NewEtcd returns the store on the cluster o names. It does not contact
-// the cluster, except to authenticate when a username is given.
+// NewEtcd returns the store on the cluster o names. It checks the TLS
+// files (errors name the file) but does not contact the cluster.
 func NewEtcd(o EtcdOptions) (*Etcd, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultEtcdTimeout
@@ -80,37 +86,22 @@ func NewEtcd(o EtcdOptions) (*Etcd, error) {
 	if o.LockWait <= 0 {
 		o.LockWait = 30 * time.Second
 	}
-	quietGRPC()
-	e := &Etcd{o: o, locked: map[string]int64{}}
-	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:   o.Endpoints,
-		TLS:         o.TLS,
-		Username:    o.Username,
-		Password:    o.Password,
-		DialTimeout: o.Timeout,
-		Logger:      zap.NewNop(),
-		// Without this a Get against a dead member waits for its
-		// reconnect instead of trying the next member.
-		DialKeepAliveTime:    o.Timeout,
-		DialKeepAliveTimeout: o.Timeout,
-	})
+	conf, err := EtcdTLS(o.CAFile, o.CertFile, o.KeyFile)
 	if err != nil {
-		return nil, e.unavailable(err)
+		return nil, err
 	}
-	e.cli = cli
-	return e, nil
+	return &Etcd{o: o, tls: conf, locked: map[string]int64{}}, nil
 }
 
-var quietOnce sync.Once
-
-// quietGRPC keeps gRPC's own logging off stderr: tok prints one error line
-// of its own (README "Exit status").
-func quietGRPC() {
-	quietOnce.Do(func() { grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, io.Discard, io.Discard)) })
+// Close ends the helper, if one was started.
+func (e *Etcd) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.helper == nil {
+		return nil
+	}
+	return e.helper.Close()
 }
-
-// Close ends the connection to the cluster.
-func (e *Etcd) Close() error { return e.cli.Close() }
 
 func (e *Etcd) Name() string { return "etcd" }
 
@@ -120,24 +111,18 @@ func (e *Etcd) entryKey(provider, account string) string {
 	return e.o.Prefix + "logins/" + strings.TrimSuffix(entryFile(provider, account), ".json")
 }
 
-func (e *Etcd) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, e.o.Timeout)
-}
-
 // Get returns the opened record under key, or ErrNotFound.
 func (e *Etcd) Get(ctx context.Context, key string) ([]byte, error) {
-	bctx, cancel := e.bounded(ctx)
-	defer cancel()
-	resp, err := e.cli.Get(bctx, e.recordKey(key))
+	resp, err := e.call(ctx, etcdproto.Request{Op: etcdproto.OpGet, Key: e.recordKey(key)}, nil)
 	if err != nil {
-		return nil, e.failed(ctx, bctx, err)
+		return nil, err
 	}
-	if len(resp.Kvs) == 0 {
+	if len(resp.KVs) == 0 {
 		e.noteRead(key, 0)
 		return nil, ErrNotFound
 	}
-	kv := resp.Kvs[0]
-	e.noteRead(key, kv.ModRevision)
+	kv := resp.KVs[0]
+	e.noteRead(key, kv.ModRev)
 	return e.open(key, kv.Value)
 }
 
@@ -170,30 +155,27 @@ func (e *Etcd) put(ctx context.Context, key string, value []byte, entry *Entry) 
 	if err != nil {
 		return err
 	}
-	ops := []clientv3.Op{clientv3.OpPut(e.recordKey(key), string(sealed))}
+	r := etcdproto.Request{Op: etcdproto.OpTxn, Put: []etcdproto.KV{{Key: e.recordKey(key), Value: sealed}}}
 	if entry != nil {
 		b, err := json.Marshal(entry)
 		if err != nil {
 			return err
 		}
-		ops = append(ops, clientv3.OpPut(e.entryKey(entry.Provider, entry.Account), string(b)))
+		r.Put = append(r.Put, etcdproto.KV{Key: e.entryKey(entry.Provider, entry.Account), Value: b})
 	}
-	var conds []clientv3.Cmp
 	rev, read := e.readRevision(key)
 	if read {
-		conds = append(conds, clientv3.Compare(clientv3.ModRevision(e.recordKey(key)), "=", rev))
+		r.If = []etcdproto.Cond{{Key: e.recordKey(key), ModRev: rev}}
 	}
-	bctx, cancel := e.bounded(ctx)
-	defer cancel()
-	resp, err := e.cli.Txn(bctx).If(conds...).Then(ops...).Commit()
+	resp, err := e.call(ctx, r, nil)
 	if err != nil {
-		return e.failed(ctx, bctx, err)
+		return err
 	}
-	if !resp.Succeeded {
+	if !resp.OK {
 		return fmt.Errorf("%s: %w", key, ErrChanged)
 	}
 	if read {
-		e.noteRead(key, resp.Header.Revision)
+		e.noteRead(key, resp.Rev)
 	}
 	return nil
 }
@@ -222,29 +204,23 @@ func (e *Etcd) DeleteWithEntry(ctx context.Context, key, provider, account strin
 }
 
 func (e *Etcd) del(ctx context.Context, key, provider, account string) error {
-	ops := []clientv3.Op{clientv3.OpDelete(e.recordKey(key))}
+	r := etcdproto.Request{Op: etcdproto.OpTxn, Delete: []string{e.recordKey(key)}}
 	if provider != "" {
-		ops = append(ops, clientv3.OpDelete(e.entryKey(provider, account)))
+		r.Delete = append(r.Delete, e.entryKey(provider, account))
 	}
-	bctx, cancel := e.bounded(ctx)
-	defer cancel()
-	if _, err := e.cli.Txn(bctx).Then(ops...).Commit(); err != nil {
-		return e.failed(ctx, bctx, err)
-	}
-	return nil
+	_, err := e.call(ctx, r, nil)
+	return err
 }
 
 // Entries returns the fleet's index of logins, sorted by provider then
 // account. Entries that do not parse are skipped, as in Index.List.
 func (e *Etcd) Entries(ctx context.Context) ([]Entry, error) {
-	bctx, cancel := e.bounded(ctx)
-	defer cancel()
-	resp, err := e.cli.Get(bctx, e.o.Prefix+"logins/", clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend))
+	resp, err := e.call(ctx, etcdproto.Request{Op: etcdproto.OpList, Key: e.o.Prefix + "logins/"}, nil)
 	if err != nil {
-		return nil, e.failed(ctx, bctx, err)
+		return nil, err
 	}
 	var out []Entry
-	for _, kv := range resp.Kvs {
+	for _, kv := range resp.KVs {
 		var en Entry
 		if json.Unmarshal(kv.Value, &en) == nil && en.Provider != "" {
 			out = append(out, en)
@@ -261,14 +237,12 @@ func (e *Etcd) CheckWritable(ctx context.Context) error {
 	if _, err := e.seal([]byte("{}")); err != nil {
 		return err
 	}
-	bctx, cancel := e.bounded(ctx)
-	defer cancel()
-	resp, err := e.cli.Get(bctx, e.o.Prefix+"records/", clientv3.WithPrefix(), clientv3.WithLimit(1))
+	resp, err := e.call(ctx, etcdproto.Request{Op: etcdproto.OpList, Key: e.o.Prefix + "records/", Limit: 1}, nil)
 	if err != nil {
-		return e.failed(ctx, bctx, err)
+		return err
 	}
-	for _, kv := range resp.Kvs {
-		if _, err := e.open(string(kv.Key), kv.Value); err != nil && !errors.Is(err, ErrCorrupt) {
+	for _, kv := range resp.KVs {
+		if _, err := e.open(kv.Key, kv.Value); err != nil && !errors.Is(err, ErrCorrupt) {
 			return err
 		}
 	}

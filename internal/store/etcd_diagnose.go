@@ -18,7 +18,7 @@ func (e *Etcd) diagnose() error {
 		if err != nil || u.Scheme != "https" {
 			continue
 		}
-		if detail := handshakeProblem(u.Host, u.Hostname(), e.o.TLS); detail != "" {
+		if detail := handshakeProblem(u.Host, u.Hostname(), e.tls); detail != "" {
 			return tlsError("etcd at "+strings.Join(e.o.Endpoints, ", "), detail)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 
 	"filippo.io/age"
 
@@ -52,19 +51,7 @@ func (p PassphraseSealer) Open(sealed []byte) ([]byte, error) {
 		return nil, err
 	}
 	id.SetMaxWorkFactor(scryptWorkFactor + 3)
-	r, err := age.Decrypt(bytes.NewReader(sealed), id)
-	if err != nil {
-		var nm *age.NoIdentityMatchError
-		if errors.Is(err, age.ErrIncorrectIdentity) || errors.As(err, &nm) {
-			return nil, ErrWrongKey
-		}
-		return nil, ErrCorrupt
-	}
-	v, err := io.ReadAll(r)
-	if err != nil {
-		return nil, ErrCorrupt
-	}
-	return v, nil
+	return openAge(sealed, id)
 }
 
 func (e *Etcd) seal(value []byte) ([]byte, error) {
@@ -76,7 +63,7 @@ func (e *Etcd) seal(value []byte) ([]byte, error) {
 
 // errNoFleetKey is the error of a store without a Sealer.
 var errNoFleetKey = tokerr.New(tokerr.StoreUnavailable, "the etcd store needs the fleet's key or passphrase").
-	WithHint("set TOK_PASSPHRASE or TOK_PASSPHRASE_FILE, the same on every host")
+	WithHint("set TOK_FILE_KEY_FILE (tok keygen makes a key), TOK_FILE_KEY, TOK_PASSPHRASE or TOK_PASSPHRASE_FILE: the same on every host")
 
 // open opens a record read from the cluster. Anything but age ciphertext
 // is refused: etcd never holds a record in clear.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os/exec"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,19 +29,28 @@ func newEtcd(t *testing.T, c *testetcd.Cluster, o store.EtcdOptions) *store.Etcd
 	if o.Seal == nil {
 		o.Seal = store.PassphraseSealer{Passphrase: fleetPassphrase}
 	}
-	if o.TLS == nil && c.Certs != nil {
-		tc, err := store.EtcdTLS(c.Certs.CA, c.Certs.ClientCert, c.Certs.ClientKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o.TLS = tc
+	if o.CAFile == "" && c.Certs != nil {
+		o.CAFile, o.CertFile, o.KeyFile = c.Certs.CA, c.Certs.ClientCert, c.Certs.ClientKey
 	}
+	o.Helper = helperBin(t)
 	e, err := store.NewEtcd(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
 	return e
+}
+
+// helperBin builds tok-etcd for one test.
+func helperBin(t *testing.T) string {
+	t.Helper()
+	testetcd.Need(t)
+	path := filepath.Join(t.TempDir(), "tok-etcd")
+	out, err := exec.Command("go", "build", "-o", path, "github.com/tok-cli/tok/cmd/tok-etcd").CombinedOutput()
+	if err != nil {
+		t.Fatalf("building tok-etcd: %v\n%s", err, out)
+	}
+	return path
 }
 
 func sampleRecord(access, refresh string) *store.Record {
@@ -234,7 +244,7 @@ func TestEtcdAnotherKeyIsRefused(t *testing.T) {
 	if tokerr.ExitCode(err) != 5 || !strings.Contains(err.Error(), "this host's key does not open the fleet's records") {
 		t.Fatalf("check before a login with another key: exit %d, %v", tokerr.ExitCode(err), err)
 	}
-	bare, err := store.NewEtcd(store.EtcdOptions{Endpoints: c.Endpoints, Prefix: "/tok/"})
+	bare, err := store.NewEtcd(store.EtcdOptions{Endpoints: c.Endpoints, Prefix: "/tok/", Helper: helperBin(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +263,7 @@ func TestEtcdAnotherKeyIsRefused(t *testing.T) {
 func TestEtcdUnreachable(t *testing.T) {
 	e, err := store.NewEtcd(store.EtcdOptions{
 		Endpoints: []string{"http://127.0.0.1:1", "http://127.0.0.1:9"}, Prefix: "/tok/",
-		Seal: store.PassphraseSealer{Passphrase: fleetPassphrase}, Timeout: time.Second,
+		Seal: store.PassphraseSealer{Passphrase: fleetPassphrase}, Timeout: time.Second, Helper: helperBin(t),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -308,22 +318,14 @@ func TestEtcdTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrongCA, err := store.EtcdTLS(other.CA, c.Certs.ClientCert, c.Certs.ClientKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEtcd(t, c, store.EtcdOptions{TLS: wrongCA, Timeout: 2 * time.Second})
+	e := newEtcd(t, c, store.EtcdOptions{CAFile: other.CA, CertFile: c.Certs.ClientCert, KeyFile: c.Certs.ClientKey, Timeout: 2 * time.Second})
 	_, err = e.Get(ctx, store.TokenKey("dex", "default"))
 	if tokerr.ExitCode(err) != 5 || !strings.Contains(err.Error(), "TLS handshake failed (tls: failed to verify certificate: x509: certificate signed by unknown authority") ||
 		!strings.Contains(tokerr.HintOf(err), "ca_file") {
 		t.Errorf("server not signed by ca_file: exit %d, %v; %s", tokerr.ExitCode(err), err, tokerr.HintOf(err))
 	}
 
-	caOnly, err := store.EtcdTLS(c.Certs.CA, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e = newEtcd(t, c, store.EtcdOptions{TLS: caOnly, Timeout: 2 * time.Second})
+	e = newEtcd(t, c, store.EtcdOptions{CAFile: c.Certs.CA, Timeout: 2 * time.Second})
 	_, err = e.Get(ctx, store.TokenKey("dex", "default"))
 	if tokerr.ExitCode(err) != 5 || !strings.Contains(err.Error(), "TLS handshake failed (tls: ") {
 		t.Errorf("no client certificate: exit %d, %v", tokerr.ExitCode(err), err)

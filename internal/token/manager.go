@@ -200,7 +200,7 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	if next.IDToken == "" {
 		next.IDToken = rec.IDToken
 	}
-	m.issued(t, next)
+	m.issued(ctx, t, next)
 	if err := m.Store.Save(ctx, t.Provider, t.Account, next); err != nil {
 		return m.saveFailed(ctx, t, next, err)
 	}
@@ -272,7 +272,7 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 	rec := RecordFrom(tok, p.Scopes, m.Now())
 	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
 	AssumeExpiry(rec, p)
-	m.issued(t, rec)
+	m.issued(ctx, t, rec)
 	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
 		return nil, err
 	}
@@ -324,9 +324,9 @@ func (m *Manager) closeAccount(t Target) string {
 }
 
 // issued records a token the provider issued for t.
-func (m *Manager) issued(t Target, rec *store.Record) {
+func (m *Manager) issued(ctx context.Context, t Target, rec *store.Record) {
 	m.Audit.Write(audit.Entry{
-		Event: audit.EventRefresh, Target: t.String(), Scopes: rec.Scopes,
+		Event: audit.EventRefresh, Verb: audit.VerbOf(ctx), Target: t.String(), Scopes: rec.Scopes,
 		Expiry: rec.Expiry, TokenSHA256: audit.TokenID(rec.AccessToken),
 	})
 }

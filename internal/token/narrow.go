@@ -177,11 +177,9 @@ func (m *Manager) mint(ctx context.Context, t Target, p *provider.Provider, logi
 		return nil, "", err
 	}
 	if broader := NotGranted(next.Scopes, want); len(broader) > 0 {
-		m.Audit.Write(audit.Entry{Event: audit.EventRefusal, Target: t.String(), Scopes: next.Scopes, TokenSHA256: audit.TokenID(next.AccessToken),
-			Reason: "asked for " + ScopeSet(want) + ", the provider granted " + ScopeSet(next.Scopes)})
 		return nil, "", fmt.Errorf("%w: %s asked for %s and got %s as well; the token was not handed out", ErrNotNarrowed, p.Name, ScopeSet(want), strings.Join(broader, " "))
 	}
-	m.issued(t, next)
+	m.issued(ctx, t, next)
 	return next, with, nil
 }
 

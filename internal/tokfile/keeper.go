@@ -3,6 +3,8 @@ package tokfile
 import (
 	"context"
 	"time"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // Token is what a Keeper writes and when it stops being good.
@@ -71,7 +73,9 @@ func (k *Keeper) Run(ctx context.Context, cur Token) {
 		if err != nil {
 			k.Warn(err)
 			failures++
-			due = now.Add(backoff(failures))
+			// A busy provider's Retry-After (capped at a minute) wins
+			// over the keeper's own backoff when it is longer.
+			due = now.Add(max(backoff(failures), wire.RetryAfterOf(err, now)))
 			continue
 		}
 		failures = 0

@@ -3,9 +3,13 @@ package tokfile
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"os"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -146,4 +150,25 @@ func TestKeeperStopsForTokensThatDoNotExpire(t *testing.T) {
 	k := newTestKeeper(t, clock)
 	k.Fetch = func(context.Context, time.Duration) (Token, error) { t.Fatal("fetched"); return Token{}, nil }
 	k.Run(context.Background(), Token{Value: "forever"})
+}
+
+// A busy provider's Retry-After paces the retries (issue 10: every retry
+// loop honours it), capped at a minute.
+func TestKeeperHonoursRetryAfter(t *testing.T) {
+	clock := &fakeClock{now: t0}
+	k := newTestKeeper(t, clock)
+	ctx, cancel := context.WithCancel(context.Background())
+	var at []time.Time
+	k.Fetch = func(context.Context, time.Duration) (Token, error) {
+		at = append(at, clock.now)
+		if len(at) == 3 {
+			cancel()
+		}
+		h := http.Header{"Retry-After": {[]string{"20", "3600"}[min(len(at)-1, 1)]}}
+		return Token{}, fmt.Errorf("refreshing: %w", &oauth2.RetrieveError{Response: &http.Response{StatusCode: 429, Header: h}})
+	}
+	k.Run(ctx, Token{Value: "tok0", Expiry: t0.Add(2 * time.Minute)})
+	if len(at) != 3 || at[1].Sub(at[0]) != 20*time.Second || at[2].Sub(at[1]) != time.Minute {
+		t.Fatalf("fetches at %v, want 20s then 60s apart", at)
+	}
 }
