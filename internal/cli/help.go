@@ -26,7 +26,8 @@ const exitCodesHelp = `tok exits with one of these statuses:
     4    login needed: nothing stored, or the provider rejected the refresh
     5    token store unavailable (keyring not reachable or timed out, file
          store without key or passphrase, or one that does not open the
-         entries already stored)
+         entries already stored, etcd cluster unreachable or without
+         quorum, or a key that does not open the fleet's records)
     130  interrupted
 
 tok exec exits with the child's status instead: 128+N when it was killed by
@@ -40,7 +41,7 @@ const environmentHelp = `tok reads these variables:
     TOK_CONFIG             config file
     TOK_STATE_DIR          state dir (locks, login index, discovery cache, file
                            store); default $XDG_STATE_HOME/tok (~/.local/state/tok)
-    TOK_STORE              keyring or file
+    TOK_STORE              keyring, file or etcd
     TOK_KEYRING_SERVICE    keyring service name tok's items are stored under
                            (default tok), to keep separate sets of logins apart
     TOK_FILE_KEY           file-store key, an age identity AGE-SECRET-KEY-1...
@@ -56,6 +57,10 @@ const environmentHelp = `tok reads these variables:
                            browser opener: an executable's path (spaces
                            allowed) or a shell-quoted command line; the URL is
                            appended, or replaces %s
+    TOK_ETCD_USERNAME, TOK_ETCD_PASSWORD
+                           etcd user of the fleet's store
+    TOK_ETCD_ENDPOINTS, TOK_ETCD_PREFIX, TOK_ETCD_CA_FILE, TOK_ETCD_CERT_FILE,
+    TOK_ETCD_KEY_FILE      replace the etcd: block's keys
 
 Providers from the environment, for provider P (name upper-cased,
 non-alphanumerics as _):
