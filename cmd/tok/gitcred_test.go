@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -33,12 +36,27 @@ var gitServers sync.Map
 // gitserve FILE... serves a bare repository repo.git (one commit) with
 // `git http-backend` on 127.0.0.1 for the rest of the script, sets
 // GITURL=http://127.0.0.1:PORT and GITPORT, and writes 127.0.0.1:PORT over
-// GITHOST in each FILE. Each authenticated request appends "accepted USER
-// SHA" or "rejected USER SHA" (the token's digest) to $WORK/gitserve.log.
+// GITHOST in each FILE (and sets GITHOST). Each authenticated request
+// appends "accepted USER SUB DIGEST" or "rejected USER SUB DIGEST" (SUB:
+// whose token it was, by the provider's userinfo; DIGEST: the token's) to
+// $WORK/gitserve.log; gitserve saw VERDICT USER TOKENFILE checks for a line
+// about the token in TOKENFILE.
 // gitserve reject-next refuses the next request whatever its password, as
 // a server does with a token it revoked.
 func cmdGitServe(ts *testscript.TestScript, neg bool, args []string) {
 	work := ts.Getenv("WORK")
+	if len(args) == 4 && args[0] == "saw" {
+		// gitserve saw VERDICT USER TOKENFILE: the log has that verdict for
+		// the token held in TOKENFILE (tok print's output).
+		tok, err := os.ReadFile(ts.MkAbs(args[3]))
+		ts.Check(err)
+		log, _ := os.ReadFile(filepath.Join(work, "gitserve.log"))
+		want := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(args[1]) + " " + regexp.QuoteMeta(args[2]) + ` \S+ ` + digest(string(tok)) + `$`)
+		if want.Match(log) == neg {
+			ts.Fatalf("gitserve saw %s %s %s: wrong (negated: %v); log:\n%s", args[1], args[2], args[3], neg, log)
+		}
+		return
+	}
 	if len(args) == 1 && args[0] == "reject-next" {
 		v, ok := gitServers.Load(work)
 		if !ok {
@@ -92,28 +110,54 @@ func cmdGitServe(ts *testscript.TestScript, neg bool, args []string) {
 	addr := l.Addr().(*net.TCPAddr)
 	ts.Setenv("GITURL", "http://"+addr.String())
 	ts.Setenv("GITPORT", fmt.Sprint(addr.Port))
+	ts.Setenv("GITHOST", addr.String())
 	for _, f := range args {
 		replaceInFile(ts, f, "GITHOST", addr.String())
 	}
 }
 
-// admit checks password with the provider and logs the outcome.
+// admit checks password with the provider's userinfo endpoint and logs
+// the outcome with the token's subject.
 func (s *gitServer) admit(r *http.Request, issuer, user, password string) bool {
 	s.mu.Lock()
 	reject := s.rejectNext
 	s.rejectNext = false
 	s.mu.Unlock()
-	ok := !reject && userinfoAccepts(r, issuer, password)
+	sub, ok := userinfoSubject(r, issuer, password)
 	verdict := "accepted"
-	if !ok {
-		verdict = "rejected"
+	if reject || !ok {
+		verdict, ok = "rejected", false
 	}
-	sum := sha256.Sum256([]byte(password))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f, err := os.OpenFile(s.log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
-		fmt.Fprintf(f, "%s %s %s\n", verdict, user, hex.EncodeToString(sum[:6]))
+		fmt.Fprintf(f, "%s %s %s %s\n", verdict, user, sub, digest(password))
 		f.Close()
 	}
 	return ok
+}
+
+// digest names a token in the log: the first 12 hex digits of its SHA-256.
+func digest(tok string) string {
+	sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	return hex.EncodeToString(sum[:6])
+}
+
+// userinfoSubject asks the provider whose token bearer is.
+func userinfoSubject(r *http.Request, issuer, bearer string) (string, bool) {
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, issuer+"/userinfo", nil)
+	if err != nil {
+		return "", false
+	}
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", false
+	}
+	defer resp.Body.Close()
+	var info struct{ Sub string }
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&info) != nil {
+		return "", false
+	}
+	return info.Sub, true
 }

@@ -89,14 +89,17 @@ func newProfilesCmd(a *App) *cobra.Command {
 its targets, narrowed scopes per target and whether its tokens are revoked
 when it exits. The profile named default is what tok exec -- COMMAND uses.
 
-  profiles:
-    default:
-      targets: [github]
-    coder:
-      targets: [github:work, https://mcp.example.com/mcp]
-      scopes:
-        github:work: [repo]
-      revoke_on_exit: true`,
+    profiles:
+      default:
+        targets: [github]
+      coder:
+        targets: [github:work, https://mcp.example.com/mcp]
+        scopes:
+          github:work: [repo]
+        revoke_on_exit: true`,
+		Example: `  tok profiles
+  tok profiles --json | jq -r '.[].name'
+  tok exec --profile coder -- my-agent`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runProfiles(cmd.Context(), a, asJSON)

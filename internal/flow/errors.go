@@ -96,7 +96,8 @@ func endpointError(endpoint string, err error) error {
 		// x/oauth2 quotes parser errors that can hold bytes of the body.
 		return &EndpointError{Endpoint: endpoint}
 	}
-	return fmt.Errorf("%s request failed: %w", endpoint, err)
+	// The URL is the caller's to name: a configured one may carry a query.
+	return fmt.Errorf("%s request failed: %w", endpoint, wire.ScrubURLError(err))
 }
 
 // silentError is an endpoint that did not answer in time. It is a

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tok-cli/tok/internal/audit"
+	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
@@ -83,7 +84,7 @@ func (m *Manager) Narrowed(ctx context.Context, t Target, p *provider.Provider, 
 		return nil, err
 	}
 	defer unlock()
-	login, err := m.loginForNarrowing(ctx, t, want)
+	login, err := m.loginForNarrowing(ctx, t, p, want)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +128,7 @@ func (m *Manager) MintNarrowed(ctx context.Context, t Target, p *provider.Provid
 		return nil, err
 	}
 	defer unlock()
-	login, err := m.loginForNarrowing(ctx, t, want)
+	login, err := m.loginForNarrowing(ctx, t, p, want)
 	if err != nil {
 		return nil, err
 	}
@@ -139,13 +140,21 @@ func (m *Manager) MintNarrowed(ctx context.Context, t Target, p *provider.Provid
 }
 
 // loginForNarrowing loads t's login under its lock and checks that want
-// is within its grant.
-func (m *Manager) loginForNarrowing(ctx context.Context, t Target, want []string) (*store.Record, error) {
+// is within its grant. A client credentials provider needs no stored
+// login: its grant is its configured scopes.
+func (m *Manager) loginForNarrowing(ctx context.Context, t Target, p *provider.Provider, want []string) (*store.Record, error) {
 	login, err := m.load(ctx, t)
-	if errors.Is(err, store.ErrNotFound) {
+	cc := p.Flow == config.FlowClientCredentials
+	switch {
+	case cc && (err == nil || errors.Is(err, store.ErrNotFound)):
+		if missing := NotGranted(want, p.Scopes); len(missing) > 0 {
+			return nil, tokerr.New(tokerr.Usage, "%s is not configured for %s (scopes: %s)", t, strings.Join(missing, ", "), strings.Join(p.Scopes, " ")).
+				WithHint("add them to the scopes of provider %s in the config file", p.Name)
+		}
+		return &store.Record{Scopes: p.Scopes}, nil
+	case errors.Is(err, store.ErrNotFound):
 		return nil, m.NothingStored(t)
-	}
-	if err != nil {
+	case err != nil:
 		return nil, err
 	}
 	if missing := NotGranted(want, login.Scopes); len(missing) > 0 {
@@ -153,6 +162,24 @@ func (m *Manager) loginForNarrowing(ctx context.Context, t Target, want []string
 			WithHint("narrow to granted scopes, or log in with them: tok login %s --scope %s", t, strings.Join(missing, " --scope "))
 	}
 	return login, nil
+}
+
+// clientCredentialsNarrowed asks for a client credentials token with
+// scope want (RFC 6749 §4.4.2); there is no login to keep.
+func (m *Manager) clientCredentialsNarrowed(ctx context.Context, p *provider.Provider, md *provider.Metadata, want []string) (*store.Record, error) {
+	if p.ClientSecret == "" {
+		return nil, tokerr.New(tokerr.Usage, "provider %s uses client_credentials but has no client secret", p.Name).
+			WithHint("set TOK_%s_CLIENT_SECRET, or client_secret in the config file", config.EnvName(p.Name))
+	}
+	tok, err := flow.ClientCredentials(ctx, flow.Request{OAuth: *OAuthConfig(p, md, want), TokenParams: TokenParams(p), HTTPClient: m.HTTP})
+	if err != nil {
+		return nil, fmt.Errorf("client credentials for %s: %w", p.Name, err)
+	}
+	next := RecordFrom(tok, want, m.Now())
+	next.RefreshToken, next.IDToken = "", ""
+	next.Issuer, next.ClientID = md.Issuer, p.ClientID
+	AssumeExpiry(next, p)
+	return next, nil
 }
 
 // mint asks the provider for a token limited to want: by token exchange
@@ -168,15 +195,19 @@ func (m *Manager) mint(ctx context.Context, t Target, p *provider.Provider, logi
 	if err != nil {
 		return nil, "", err
 	}
-	if p.TokenExchange && slices.Contains(md.GrantTypes, GrantTokenExchange) {
+	switch {
+	case p.Flow == config.FlowClientCredentials:
+		next, err = m.clientCredentialsNarrowed(ctx, p, md, want)
+	case p.TokenExchange && slices.Contains(md.GrantTypes, GrantTokenExchange):
 		next, err = m.exchange(ctx, t, p, md, login, want)
-	} else {
+	default:
 		next, with, err = m.refreshNarrowed(ctx, t, p, md, login, want)
 	}
 	if err != nil {
 		return nil, "", err
 	}
-	if broader := NotGranted(next.Scopes, want); len(broader) > 0 {
+	// No scopes asked (--revoke-on-exit alone): nothing to narrow.
+	if broader := NotGranted(next.Scopes, want); len(want) > 0 && len(broader) > 0 {
 		return nil, "", fmt.Errorf("%w: %s asked for %s and got %s as well; the token was not handed out", ErrNotNarrowed, p.Name, ScopeSet(want), strings.Join(broader, " "))
 	}
 	m.issued(ctx, t, next)
@@ -190,10 +221,14 @@ func (m *Manager) refreshNarrowed(ctx context.Context, t Target, p *provider.Pro
 		return nil, "", fmt.Errorf("cannot narrow the token of %s: the login has no refresh token, and token exchange is not enabled (token_exchange: true)", t)
 	}
 	conf := OAuthConfig(p, md, want)
-	// x/oauth2 sends no scope on a refresh: the transport adds it.
-	params := map[string]string{"scope": ScopeSet(want)}
-	if res := Resource(p); res != "" {
-		params["resource"] = res
+	// x/oauth2 sends no scope on a refresh: the transport adds it, with
+	// the provider's own token parameters.
+	params := map[string]string{}
+	for k, v := range TokenParams(p) {
+		params[k] = v
+	}
+	if len(want) > 0 {
+		params["scope"] = ScopeSet(want)
 	}
 	cctx := context.WithValue(ctx, oauth2.HTTPClient, WithTokenParams(m.HTTP, md.TokenURL, params))
 	expired := &oauth2.Token{RefreshToken: login.RefreshToken, Expiry: time.Unix(1, 0)}
@@ -225,6 +260,7 @@ func (m *Manager) refreshNarrowed(ctx context.Context, t Target, p *provider.Pro
 	next := RecordFrom(tok, want, m.Now())
 	next.RefreshToken, next.IDToken = "", ""
 	next.Issuer, next.ClientID = login.Issuer, login.ClientID
+	AssumeExpiry(next, p)
 	return next, with, nil
 }
 

@@ -42,14 +42,23 @@ func Clean(s string, max int) string {
 
 // ScrubURLError drops the URL of a *url.Error (a query may carry a code or
 // a secret) and keeps what went wrong; the caller names the URL, with
-// Redact. Other errors pass unchanged.
+// Redact. What remains is still a net.Error, so that a request that got no
+// answer stays recognisable (Transient). Other errors pass unchanged.
 func ScrubURLError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return ue.Err
+		return &noAnswer{ue}
 	}
 	return err
 }
+
+// noAnswer is a *url.Error that prints without its URL.
+type noAnswer struct{ ue *url.Error }
+
+func (e *noAnswer) Error() string   { return e.ue.Err.Error() }
+func (e *noAnswer) Unwrap() error   { return e.ue.Err }
+func (e *noAnswer) Timeout() bool   { return e.ue.Timeout() }
+func (e *noAnswer) Temporary() bool { return e.ue.Temporary() }
 
 // Redact is raw without its query, fragment and password, for messages.
 func Redact(raw string) string {

@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -144,6 +145,10 @@ func TestScrubURLError(t *testing.T) {
 	err := &url.Error{Op: "Get", URL: "https://h/p?code=SECRET", Err: errors.New("refused")}
 	if got := ScrubURLError(err).Error(); strings.Contains(got, "SECRET") || got != "refused" {
 		t.Errorf("ScrubURLError = %q", got)
+	}
+	// still a request that got no answer
+	if !Transient(ScrubURLError(err)) || !Transient(fmt.Errorf("x: %w", ScrubURLError(err))) {
+		t.Error("a scrubbed url.Error is no longer transient")
 	}
 	if got := Redact("https://u:pw@h/p?code=SECRET#f"); got != "https://u:xxxxx@h/p" {
 		t.Errorf("Redact = %q", got)
