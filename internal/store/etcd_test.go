@@ -332,3 +332,21 @@ func TestEtcdTLS(t *testing.T) {
 	}
 	t.Logf("without a client certificate: %v", err)
 }
+
+// Without tok-etcd next to tok or on PATH, the etcd store says what is
+// missing (exit 5); it never falls back to another store.
+func TestEtcdWithoutTheHelper(t *testing.T) {
+	t.Setenv("PATH", "")
+	_, err := store.HelperPath()
+	if tokerr.ExitCode(err) != 5 || !strings.Contains(err.Error(), "store: etcd needs tok-etcd") {
+		t.Fatalf("exit %d, %v", tokerr.ExitCode(err), err)
+	}
+	e, err := store.NewEtcd(store.EtcdOptions{Endpoints: []string{"http://127.0.0.1:1"}, Prefix: "/tok/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Get(context.Background(), store.TokenKey("dex", "default"))
+	if tokerr.ExitCode(err) != 5 || !strings.Contains(err.Error(), "tok-etcd") {
+		t.Fatalf("get without the helper: exit %d, %v", tokerr.ExitCode(err), err)
+	}
+}
