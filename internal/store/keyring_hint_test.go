@@ -16,9 +16,9 @@ func TestKeyringHint(t *testing.T) {
 		cause keyringCause
 		want  []string
 	}{
-		{"linux", causeNoBus, []string{"TOK_STORE=file with TOK_PASSPHRASE or TOK_PASSPHRASE_FILE", "dbus-run-session", "gnome-keyring-daemon --unlock"}},
+		{"linux", causeNoBus, []string{"TOK_STORE=file with TOK_FILE_KEY (tok keygen) or TOK_PASSPHRASE", "dbus-run-session", "gnome-keyring-daemon --unlock"}},
 		{"freebsd", causeNoBus, []string{"TOK_STORE=file", "dbus-run-session"}},
-		{"linux", causeNoService, []string{"gnome-keyring-daemon --start", "TOK_PASSPHRASE_FILE"}},
+		{"linux", causeNoService, []string{"gnome-keyring-daemon --start", "TOK_FILE_KEY"}},
 		{"linux", causeLocked, []string{"unlock the keyring", "TOK_STORE=file"}},
 		{"linux", causeTimeout, []string{"unlock the keyring", "TOK_STORE=file"}},
 		{"linux", causeOther, []string{"TOK_STORE=file", "Secret Service"}},
