@@ -8,8 +8,13 @@ import (
 
 func newCompletionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:         "completion bash|zsh|fish|powershell",
-		Short:       "Print a shell completion script",
+		Use:   "completion bash|zsh|fish|powershell",
+		Short: "Print a shell completion script",
+		Long: `completion prints the completion script for bash, zsh, fish or PowerShell
+on stdout. It completes commands, flags, provider names and stored logins.`,
+		Example: `  source <(tok completion bash)
+  tok completion zsh > "${fpath[1]}/_tok"
+  tok completion fish > ~/.config/fish/completions/tok.fish`,
 		ValidArgs:   []string{"bash", "zsh", "fish", "powershell"},
 		Args:        usageArgs(1, "a shell: bash, zsh, fish or powershell"),
 		Annotations: map[string]string{"config": "none"},

@@ -38,8 +38,23 @@ type execOptions struct {
 func newExecCmd(a *App) *cobra.Command {
 	opts := &execOptions{}
 	cmd := &cobra.Command{
-		Use:               "exec [TARGET]... [--profile NAME] [--env NAME=TARGET]... [--scope [TARGET=]S]... -- COMMAND [ARG]...",
-		Short:             "Run a command with fresh tokens in its environment",
+		Use:   "exec [TARGET]... [--profile NAME] [--env NAME=TARGET]... [--scope [TARGET=]S]... -- COMMAND [ARG]...",
+		Short: "Run a command with fresh tokens in its environment",
+		Long: `exec runs COMMAND with each TARGET's fresh token in its provider's variables
+(default: the provider name upper-cased plus _TOKEN; --env adds or renames
+them). Tokens go into the child's environment only: never its argv, tok's
+own environment, or a file unless --token-files asks. For long-running
+commands, --serve answers fresh tokens on 127.0.0.1 (TOK_URL, TOK_SECRET)
+and --token-files keeps private files fresh. --scope and --revoke-on-exit
+hand out narrowed tokens for this run only; --profile takes all of that from
+the config. tok exits with the child's status (127 when the command is
+missing, 126 when it cannot run) and forwards SIGINT, SIGTERM and SIGHUP to
+it once.`,
+		Example: `  tok exec github -- gh pr list
+  tok exec dex --env API_TOKEN=dex -- ./deploy.sh
+  tok exec github gitlab -- ./sync-mirrors
+  tok exec github --serve --no-env -- my-agent
+  tok exec --profile coder -- my-agent`,
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dash := cmd.ArgsLenAtDash()

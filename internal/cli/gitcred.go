@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -62,7 +60,7 @@ func runGitCredential(ctx context.Context, a *App, op string) error {
 		return err
 	}
 	if op == "erase" {
-		return a.markRejected(t, req.Password)
+		return a.markRejected(req.Password)
 	}
 	rec, err := a.gitToken(ctx, t, p)
 	if err != nil {
@@ -80,9 +78,11 @@ func runGitCredential(ctx context.Context, a *App, op string) error {
 	return nil
 }
 
-// gitTarget finds the login that answers req: the providers whose hosts
-// hold its host, the first of them with a stored login. A nil provider
-// means "not ours": git then asks its next helper.
+// gitTarget finds the login that answers req among the providers whose
+// hosts hold its host: PROVIDER:USER when the URL names a user with a
+// stored login of that account (https://work@github.com/...), else the
+// first default login. A nil provider means "not ours": git then asks its
+// next helper.
 func (a *App) gitTarget(ctx context.Context, req *gitcred.Request) (token.Target, *provider.Provider, error) {
 	var none token.Target
 	if req.Host == "" {
@@ -106,10 +106,14 @@ func (a *App) gitTarget(ctx context.Context, req *gitcred.Request) (token.Target
 		return none, nil, nil
 	}
 	entries, _ := r.Stored(ctx)
-	for _, p := range claimed {
-		t := token.Target{Provider: p.Name, Account: token.DefaultAccount}
-		if slices.ContainsFunc(entries, func(e store.Entry) bool { return e.Provider == t.Provider && e.Account == t.Account }) {
-			return t, p, nil
+	stored := func(t token.Target) bool {
+		return slices.ContainsFunc(entries, func(e store.Entry) bool { return e.Provider == t.Provider && e.Account == t.Account })
+	}
+	for _, account := range []string{req.Username, token.DefaultAccount} {
+		for _, p := range claimed {
+			if t := (token.Target{Provider: p.Name, Account: account}); account != "" && stored(t) {
+				return t, p, nil
+			}
 		}
 	}
 	a.note("%s answers %s but has no login: run tok login %s", claimed[0].Name, req.Host, claimed[0].Name)
@@ -134,15 +138,11 @@ func (a *App) gitToken(ctx context.Context, t token.Target, p *provider.Provider
 	if err != nil {
 		return nil, err
 	}
-	mark := a.rejectedMark(t)
-	seen, _ := os.ReadFile(mark)
-	if len(seen) == 0 {
+	mark := a.rejectedMark(rec.AccessToken)
+	if _, err := os.Stat(mark); err != nil {
 		return rec, nil
 	}
-	defer os.Remove(mark)
-	if string(seen) != audit.TokenID(rec.AccessToken) {
-		return rec, nil // refreshed since
-	}
+	os.Remove(mark)
 	m, err := a.manager()
 	if err != nil {
 		return nil, err
@@ -150,24 +150,25 @@ func (a *App) gitToken(ctx context.Context, t token.Target, p *provider.Provider
 	return m.Refresh(ctx, t, p)
 }
 
-// markRejected remembers that git saw password refused for t: a digest,
-// never the token.
-func (a *App) markRejected(t token.Target, password string) error {
+// markRejected remembers that git saw password refused. The mark is named
+// by the token's digest, never the token, so that it fits whichever
+// account handed the token out: git's erase carries the username tok
+// answered, not the account.
+func (a *App) markRejected(password string) error {
 	if password == "" {
 		return nil
 	}
-	mark := a.rejectedMark(t)
+	mark := a.rejectedMark(password)
 	if err := os.MkdirAll(filepath.Dir(mark), 0o700); err != nil {
 		return fmt.Errorf("cannot note the refused token: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Dir(mark), filepath.Base(mark), []byte(audit.TokenID(password))); err != nil {
+	if err := atomicfile.Write(filepath.Dir(mark), filepath.Base(mark), nil); err != nil {
 		return fmt.Errorf("cannot note the refused token: %w", err)
 	}
 	return nil
 }
 
-// rejectedMark is STATE/git-rejected/HASH, one per login.
-func (a *App) rejectedMark(t token.Target) string {
-	sum := sha256.Sum256([]byte(t.Key()))
-	return filepath.Join(a.cfg.StateDir, "git-rejected", hex.EncodeToString(sum[:16]))
+// rejectedMark is STATE/git-rejected/DIGEST for a token (audit.TokenID).
+func (a *App) rejectedMark(tok string) string {
+	return filepath.Join(a.cfg.StateDir, "git-rejected", audit.TokenID(tok))
 }

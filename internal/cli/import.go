@@ -29,9 +29,8 @@ func newImportCmd(a *App) *cobra.Command {
 and stores it as TARGET's login: for a CI secret that holds a long-lived
 refresh token. A bare refresh token, or a document whose access token has
 run out, is refreshed at once to check it. The token is never read from the
-command line, where other users could see it.
-
-  tok import github < token.json
+command line, where other users could see it.`,
+		Example: `  tok import github < token.json
   printf %s "$REFRESH_TOKEN" | tok import google:ci`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {

@@ -33,8 +33,23 @@ type loginOptions struct {
 func newLoginCmd(a *App) *cobra.Command {
 	opts := &loginOptions{}
 	cmd := &cobra.Command{
-		Use:               "login TARGET",
-		Short:             "Log in with a consent flow and store the token",
+		Use:   "login TARGET",
+		Short: "Log in with a consent flow and store the token",
+		Long: `login runs a consent flow with TARGET's provider and stores the tokens in
+the keyring (or the file store). --browser and --device choose the flow,
+else the provider's flow setting does; with auto (the default) tok uses the
+browser flow where a browser can open and the device flow where not (CI, an
+SSH session, Linux without a display), and says which on stderr. The browser flow uses PKCE and a loopback redirect;
+--no-browser prints the URL instead of opening it, and accepts the address
+the browser ended on pasted on stdin. The device flow prints a URL and a
+code to enter on any other device. An MCP server's URL as TARGET discovers
+its authorization server and registers tok as a client when needed.
+On success tok prints one line on stderr: target, scopes, lifetime.`,
+		Example: `  tok login github
+  tok login github:work --scope repo
+  tok login google --device
+  tok login dex --no-browser              # over SSH: open the URL elsewhere
+  tok login https://mcp.example.com/mcp --name tools`,
 		Args:              usageArgs(1, "a TARGET (PROVIDER[:ACCOUNT] or an MCP server URL)"),
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -21,8 +21,15 @@ type logoutOptions struct {
 func newLogoutCmd(a *App) *cobra.Command {
 	opts := &logoutOptions{}
 	cmd := &cobra.Command{
-		Use:               "logout TARGET | --all",
-		Short:             "Revoke a login at the provider and forget it",
+		Use:   "logout TARGET | --all",
+		Short: "Revoke a login at the provider and forget it",
+		Long: `logout revokes TARGET's tokens at the provider where it offers revocation
+(RFC 7009), then forgets the login locally. --no-revoke only forgets;
+--all logs out of every stored login. Logging out of a login that is not
+stored is not an error.`,
+		Example: `  tok logout github:work
+  tok logout dex --no-revoke
+  tok logout --all`,
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {

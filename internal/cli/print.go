@@ -33,9 +33,21 @@ type printOptions struct {
 func newPrintCmd(a *App) *cobra.Command {
 	opts := &printOptions{}
 	cmd := &cobra.Command{
-		Use:               "print TARGET",
-		Aliases:           []string{"token"},
-		Short:             "Print a fresh access token on stdout",
+		Use:     "print TARGET",
+		Aliases: []string{"token"},
+		Short:   "Print a fresh access token on stdout",
+		Long: `print writes TARGET's access token on stdout, and nothing else there. When
+the token has less than --min-ttl left it is refreshed first and the new
+pair stored; a refresh that fails for a passing reason while the token is
+still valid hands out the current token with a warning. print never starts
+a consent flow: with nothing stored, or a refresh the provider rejects, it
+exits 4 and names the login command. --format chooses the shape: the token,
+an Authorization header, JSON, the OpenID ID token, or a Kubernetes
+ExecCredential.`,
+		Example: `  curl -H "$(tok print github --format header)" https://api.github.com/user
+  export GITLAB_TOKEN=$(tok print gitlab)
+  tok print dex --format json --min-ttl 10m
+  tok print github:work --scope read:org`,
 		Args:              usageArgs(1, "a TARGET (PROVIDER[:ACCOUNT] or an MCP server URL)"),
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -34,11 +34,18 @@ func decodeProfiles(v *viper.Viper, cfg *config.Config, file string) error {
 		if len(p.Targets) == 0 {
 			return tokerr.New(tokerr.Usage, "config file %s: profile %s names no targets", file, name)
 		}
-		for key := range p.Scopes {
-			if !slices.ContainsFunc(p.Targets, func(t string) bool { return sameTarget(t, key) }) {
+		// viper lower-cases map keys: each key of scopes goes back to
+		// its target as written.
+		scopes := map[string][]string{}
+		for key, s := range p.Scopes {
+			i := slices.IndexFunc(p.Targets, func(t string) bool { return strings.EqualFold(target.Canonical(t), target.Canonical(key)) })
+			if i < 0 {
 				return tokerr.New(tokerr.Usage, "config file %s: profile %s has scopes for %s, which is not one of its targets (%s)", file, name, key, strings.Join(p.Targets, ", "))
 			}
+			scopes[p.Targets[i]] = append(scopes[p.Targets[i]], s...)
 		}
+		p.Scopes = scopes
+		raw[name] = p
 	}
 	cfg.Profiles = raw
 	return nil
@@ -89,14 +96,17 @@ func newProfilesCmd(a *App) *cobra.Command {
 its targets, narrowed scopes per target and whether its tokens are revoked
 when it exits. The profile named default is what tok exec -- COMMAND uses.
 
-  profiles:
-    default:
-      targets: [github]
-    coder:
-      targets: [github:work, https://mcp.example.com/mcp]
-      scopes:
-        github:work: [repo]
-      revoke_on_exit: true`,
+    profiles:
+      default:
+        targets: [github]
+      coder:
+        targets: [github:work, https://mcp.example.com/mcp]
+        scopes:
+          github:work: [repo]
+        revoke_on_exit: true`,
+		Example: `  tok profiles
+  tok profiles --json | jq -r '.[].name'
+  tok exec --profile coder -- my-agent`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runProfiles(cmd.Context(), a, asJSON)

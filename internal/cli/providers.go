@@ -17,7 +17,12 @@ func newProvidersCmd(a *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "providers",
 		Short: "List built-in and configured providers",
-		Args:  usageArgs(0, "no arguments"),
+		Long: `providers lists the built-in presets and the providers of the config file
+and the environment (TOK_<P>_* variables): their flows, and whether a client
+id is set. --json prints the same for scripts.`,
+		Example: `  tok providers
+  tok providers --json | jq -r '.[].name'`,
+		Args: usageArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runProviders(a, asJSON)
 		},

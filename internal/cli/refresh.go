@@ -8,8 +8,13 @@ import (
 
 func newRefreshCmd(a *App) *cobra.Command {
 	return &cobra.Command{
-		Use:               "refresh TARGET",
-		Short:             "Refresh a login's token now",
+		Use:   "refresh TARGET",
+		Short: "Refresh a login's token now",
+		Long: `refresh renews TARGET's token now, whatever its lifetime, and stores the new
+pair. Unlike print, it fails (exit 1) on any refresh failure, and exits 4
+when the provider rejects the refresh token: log in again.`,
+		Example: `  tok refresh github
+  tok refresh google:ci && tok status google:ci`,
 		Args:              usageArgs(1, "a TARGET"),
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -12,7 +12,16 @@ func newRoot(a *App) *cobra.Command {
 		Use:   "tok",
 		Short: "OAuth 2.0 tokens for scripts, agents and CI, without passwords",
 		Long: `tok logs you in to an OAuth provider once, keeps the tokens in the OS keyring,
-and hands fresh access tokens to scripts, agents and CI jobs.`,
+and hands fresh access tokens to scripts, agents and CI jobs.
+
+A TARGET is PROVIDER, PROVIDER:ACCOUNT (several logins per provider) or an
+MCP server's URL; the account is "default" when not given. stdout carries
+data only; everything for people goes to stderr. See tok help exit-codes
+and tok help environment.`,
+		Example: `  tok login github
+  tok print github
+  tok exec github -- gh pr list
+  tok status`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// Commands that need no config (completion, version) skip loading.
@@ -41,6 +50,7 @@ and hands fresh access tokens to scripts, agents and CI jobs.`,
 		newKubeCredentialCmd(a), newGitCredentialCmd(a),
 		newKeygenCmd(a), newCompletionCmd(), newVersionCmd(),
 	)
+	root.AddCommand(newHelpTopics()...)
 	return root
 }
 

@@ -25,8 +25,15 @@ type statusOptions struct {
 func newStatusCmd(a *App) *cobra.Command {
 	opts := &statusOptions{}
 	cmd := &cobra.Command{
-		Use:               "status [TARGET]",
-		Short:             "List stored logins (never a token)",
+		Use:   "status [TARGET]",
+		Short: "List stored logins (never a token)",
+		Long: `status lists the stored logins, or TARGET's: provider, account, who logged
+in, granted scopes and when the token expires. It reads tok's index of
+logins, not the keyring, and never prints a token. --json prints the same
+for scripts.`,
+		Example: `  tok status
+  tok status github:work
+  tok status --json | jq -r '.[] | select(.refreshable | not) | .target'`,
 		Args:              maxArgs(1, "one TARGET"),
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {

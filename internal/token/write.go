@@ -60,6 +60,7 @@ func (m *Manager) Import(ctx context.Context, t Target, p *provider.Provider, re
 	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
 		return nil, err
 	}
+	m.Store.RemoveRaw(ctx, NarrowedKey(t)) // the old grant's
 	if !check {
 		return rec, nil
 	}

@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra/doc"
 
@@ -23,11 +24,32 @@ func main() {
 	}
 }
 
-// writeMan writes one page per command, tok.1, tok-login.1 and so on.
+// writeMan writes one page per command, tok.1, tok-login.1 and so on,
+// and one per help topic (tok-exit-codes.1), which cobra's tree skips.
 func writeMan(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	header := &doc.GenManHeader{Title: "TOK", Section: "1", Source: "tok", Manual: "tok manual"}
-	return doc.GenManTree(cli.NewRootForDocs(), header, dir)
+	root := cli.NewRootForDocs()
+	if err := doc.GenManTree(root, header, dir); err != nil {
+		return err
+	}
+	for _, topic := range root.Commands() {
+		if !topic.IsAdditionalHelpTopicCommand() {
+			continue
+		}
+		f, err := os.Create(filepath.Join(dir, "tok-"+topic.Name()+".1"))
+		if err != nil {
+			return err
+		}
+		err = doc.GenMan(topic, header, f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

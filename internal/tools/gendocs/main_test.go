@@ -20,6 +20,10 @@ func TestWriteMan(t *testing.T) {
 		"tok-exec.1":   "tok exec",
 		"tok-status.1": "tok status",
 		"tok-logout.1": `\fB--no-revoke\fP`,
+		// every command shows how it is used; the help topics get pages
+		"tok-refresh.1":     ".SH EXAMPLE",
+		"tok-exit-codes.1":  "130  interrupted",
+		"tok-environment.1": "TOK_STATE_DIR",
 	} {
 		b, err := os.ReadFile(filepath.Join(dir, page))
 		if err != nil {
