@@ -33,16 +33,18 @@ completions:
 	$(GO) run ./cmd/tok completion fish > completions/tok.fish
 	$(GO) run ./cmd/tok completion powershell > completions/tok.ps1
 
-# bench builds tok and prints its speed against a bare keyring read, in a
-# private D-Bus session with gnome-keyring (needs dbus and gnome-keyring).
+# bench builds tok and prints its speed with real-size tokens, per store
+# (keyring; file with a key; file with a passphrase), against a bare keyring
+# read, in a private D-Bus session with gnome-keyring (needs dbus and
+# gnome-keyring); see internal/tools/bench.
 bench:
-	$(GO) run ./internal/bench
+	$(GO) run ./internal/tools/bench
 
 # bench-fleet adds a three-member etcd cluster (needs etcd-server): tok
 # print from the etcd store against the keyring floor and the file store,
 # and the refresh rate hosts x processes sustain.
 bench-fleet:
-	$(GO) run ./internal/bench -fleet
+	$(GO) run ./internal/tools/bench -fleet
 
 # man writes the man pages, generated from the commands, to man/ (not
 # committed: releases generate them, see .goreleaser.yaml).

@@ -25,9 +25,12 @@ func init() {
 // gitServer is git's own http-backend behind a handler that takes only a
 // password the provider's userinfo endpoint accepts.
 type gitServer struct {
+	addr, port string // 127.0.0.1:PORT, PORT
+	close      func()
+	log        string
+
 	mu         sync.Mutex
 	rejectNext bool
-	log        string
 }
 
 // gitServers are the scripts' servers, by $WORK.
@@ -68,34 +71,59 @@ func cmdGitServe(ts *testscript.TestScript, neg bool, args []string) {
 		s.mu.Unlock()
 		return
 	}
-	gitBin, err := exec.LookPath("git")
+	s, err := startGitForge(work, server(ts).Issuer+"/userinfo")
 	ts.Check(err)
+	gitServers.Store(work, s)
+	ts.Defer(s.close)
+	ts.Setenv("GITURL", "http://"+s.addr)
+	ts.Setenv("GITPORT", s.port)
+	ts.Setenv("GITHOST", s.addr)
+	for _, f := range args {
+		replaceInFile(ts, f, "GITHOST", s.addr)
+	}
+}
+
+// startGitForge serves work/srv/repo.git (one commit) with `git
+// http-backend` on 127.0.0.1, admitting only passwords that the userinfo
+// endpoint at userinfoURL accepts, and logs to work/gitserve.log.
+func startGitForge(work, userinfoURL string) (*gitServer, error) {
+	gitBin, err := exec.LookPath("git")
+	if err != nil {
+		return nil, err
+	}
 	root := filepath.Join(work, "srv")
-	git := func(dir string, args ...string) {
+	git := func(dir string, args ...string) error {
 		cmd := exec.Command(gitBin, append([]string{"-c", "user.name=t", "-c", "user.email=t@example.test", "-c", "init.defaultBranch=main"}, args...)...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "HOME="+work, "GIT_CONFIG_NOSYSTEM=1")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			ts.Fatalf("git %v: %v\n%s", args, err, out)
+			return fmt.Errorf("git %v: %v\n%s", args, err, out)
+		}
+		return nil
+	}
+	src := filepath.Join(root, "src")
+	for _, step := range []func() error{
+		func() error { return os.MkdirAll(root, 0o700) },
+		func() error { return git(root, "init", "-q", "src") },
+		func() error {
+			return os.WriteFile(filepath.Join(src, "README"), []byte("hello from the test forge\n"), 0o600)
+		},
+		func() error { return git(src, "add", "README") },
+		func() error { return git(src, "commit", "-q", "-m", "first") },
+		func() error { return git(root, "clone", "-q", "--bare", "src", "repo.git") },
+	} {
+		if err := step(); err != nil {
+			return nil, err
 		}
 	}
-	ts.Check(os.MkdirAll(root, 0o700))
-	git(root, "init", "-q", "src")
-	ts.Check(os.WriteFile(filepath.Join(root, "src", "README"), []byte("hello from the test forge\n"), 0o600))
-	git(filepath.Join(root, "src"), "add", "README")
-	git(filepath.Join(root, "src"), "commit", "-q", "-m", "first")
-	git(root, "clone", "-q", "--bare", "src", "repo.git")
-
-	op := server(ts)
 	s := &gitServer{log: filepath.Join(work, "gitserve.log")}
-	gitServers.Store(work, s)
 	backend := &cgi.Handler{
 		Path: gitBin, Args: []string{"http-backend"}, Dir: root,
 		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + work},
 	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, password, ok := r.BasicAuth()
-		if ok && s.admit(r, op.Issuer, user, password) {
+		if ok && s.admit(r, userinfoURL, user, password) {
 			backend.ServeHTTP(w, r)
 			return
 		}
@@ -103,27 +131,25 @@ func cmdGitServe(ts *testscript.TestScript, neg bool, args []string) {
 		http.Error(w, "authentication required", http.StatusUnauthorized)
 	})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
+	if err != nil {
+		return nil, err
+	}
 	srv := &http.Server{Handler: handler}
 	go srv.Serve(l)
-	ts.Defer(func() { srv.Close() })
-	addr := l.Addr().(*net.TCPAddr)
-	ts.Setenv("GITURL", "http://"+addr.String())
-	ts.Setenv("GITPORT", fmt.Sprint(addr.Port))
-	ts.Setenv("GITHOST", addr.String())
-	for _, f := range args {
-		replaceInFile(ts, f, "GITHOST", addr.String())
-	}
+	s.close = func() { srv.Close() }
+	s.addr = l.Addr().String()
+	s.port = fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+	return s, nil
 }
 
 // admit checks password with the provider's userinfo endpoint and logs
 // the outcome with the token's subject.
-func (s *gitServer) admit(r *http.Request, issuer, user, password string) bool {
+func (s *gitServer) admit(r *http.Request, userinfoURL, user, password string) bool {
 	s.mu.Lock()
 	reject := s.rejectNext
 	s.rejectNext = false
 	s.mu.Unlock()
-	sub, ok := userinfoSubject(r, issuer, password)
+	sub, ok := userinfoSubject(r, userinfoURL, password)
 	verdict := "accepted"
 	if reject || !ok {
 		verdict, ok = "rejected", false
@@ -143,9 +169,10 @@ func digest(tok string) string {
 	return hex.EncodeToString(sum[:6])
 }
 
-// userinfoSubject asks the provider whose token bearer is.
-func userinfoSubject(r *http.Request, issuer, bearer string) (string, bool) {
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, issuer+"/userinfo", nil)
+// userinfoSubject asks the provider's userinfo endpoint whose token
+// bearer is.
+func userinfoSubject(r *http.Request, userinfoURL, bearer string) (string, bool) {
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, userinfoURL, nil)
 	if err != nil {
 		return "", false
 	}

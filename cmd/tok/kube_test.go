@@ -37,34 +37,34 @@ func TestCredentialToolsUnderCI(t *testing.T) {
 	}
 }
 
-// kubeapi FILE... runs a small Kubernetes-like API server over TLS on
-// 127.0.0.1 for the rest of the script: GET /version answers only a bearer
-// token the provider issued, an access token its userinfo endpoint accepts
-// or an ID token whose signature, issuer, audience and expiry check out.
-// It writes its URL over KUBEAPI and its CA (base64 PEM) over KUBECA in
-// each FILE, and appends the kind of each accepted token, the path and
-// the User-Agent to $WORK/kubeapi.log.
-func cmdKubeAPI(ts *testscript.TestScript, neg bool, args []string) {
-	op := server(ts)
-	verifier := rp.NewIDTokenVerifier(op.Issuer, testop.PublicClientID, rp.NewRemoteKeySet(http.DefaultClient, op.Issuer+"/keys"))
-	var mu sync.Mutex
-	logPath := ts.MkAbs("kubeapi.log")
-	accepted := func(kind string) {
-		mu.Lock()
-		defer mu.Unlock()
-		if f, err := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
-			fmt.Fprintln(f, kind)
-			f.Close()
+// tokenChecker says what kind of token a provider issued bearer is
+// ("access_token", "id_token"), or "" when it did not.
+type tokenChecker func(r *http.Request, bearer string) string
+
+// providerTokens accepts access tokens that the provider's userinfo
+// endpoint honours and ID tokens whose signature (keys at jwksURL),
+// issuer, audience clientID and expiry check out.
+func providerTokens(issuer, userinfoURL, jwksURL, clientID string) tokenChecker {
+	verifier := rp.NewIDTokenVerifier(issuer, clientID, rp.NewRemoteKeySet(http.DefaultClient, jwksURL))
+	return func(r *http.Request, bearer string) string {
+		if _, ok := userinfoSubject(r, userinfoURL, bearer); ok {
+			return "access_token"
 		}
+		if _, err := rp.VerifyIDToken[*oidc.IDTokenClaims](r.Context(), bearer, verifier); err == nil {
+			return "id_token"
+		}
+		return ""
 	}
+}
+
+// startKubeAPI runs a small Kubernetes-like API server over TLS on
+// 127.0.0.1: GET /version answers only a bearer token that check accepts.
+// Each accepted request is reported to seen as "KIND PATH USER-AGENT".
+func startKubeAPI(check tokenChecker, seen func(string)) *httptest.Server {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		kind := ""
 		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			if userinfoAccepts(r, op.Issuer, bearer) {
-				kind = "access_token"
-			} else if _, err := rp.VerifyIDToken[*oidc.IDTokenClaims](r.Context(), bearer, verifier); err == nil {
-				kind = "id_token"
-			}
+			kind = check(r, bearer)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		if kind == "" {
@@ -72,7 +72,9 @@ func cmdKubeAPI(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Unauthorized","code":401}`)
 			return
 		}
-		accepted(kind + " " + r.URL.Path + " " + r.UserAgent()) // the Google Cloud SDK kubectl dispatcher asks /version first
+		// The user agent tells kubectl from the Google Cloud SDK's kubectl
+		// dispatcher, which asks /version first.
+		seen(kind + " " + r.URL.Path + " " + r.UserAgent())
 		if r.URL.Path != "/version" {
 			w.WriteHeader(http.StatusNotFound)
 			return
@@ -80,26 +82,34 @@ func cmdKubeAPI(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprint(w, `{"major":"1","minor":"32","gitVersion":"v1.32.0-tok-test","platform":"linux/amd64"}`)
 	}))
 	srv.StartTLS()
-	ts.Defer(srv.Close)
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	for _, f := range args {
-		replaceInFile(ts, f, "KUBEAPI", srv.URL)
-		replaceInFile(ts, f, "KUBECA", base64.StdEncoding.EncodeToString(ca))
-	}
+	return srv
 }
 
-// userinfoAccepts asks the provider whether bearer is an access token it
-// issued and still honours.
-func userinfoAccepts(r *http.Request, issuer, bearer string) bool {
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, issuer+"/userinfo", nil)
-	if err != nil {
-		return false
+// kubeCA is the server's certificate as kubeconfig's
+// certificate-authority-data.
+func kubeCA(srv *httptest.Server) string {
+	return base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+}
+
+// kubeapi FILE... runs startKubeAPI against the script's provider for the
+// rest of the script. It writes its URL over KUBEAPI and its CA over
+// KUBECA in each FILE, and appends each accepted request to
+// $WORK/kubeapi.log.
+func cmdKubeAPI(ts *testscript.TestScript, neg bool, args []string) {
+	op := server(ts)
+	var mu sync.Mutex
+	logPath := ts.MkAbs("kubeapi.log")
+	srv := startKubeAPI(providerTokens(op.Issuer, op.Issuer+"/userinfo", op.Issuer+"/keys", testop.PublicClientID), func(line string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if f, err := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
+			fmt.Fprintln(f, line)
+			f.Close()
+		}
+	})
+	ts.Defer(srv.Close)
+	for _, f := range args {
+		replaceInFile(ts, f, "KUBEAPI", srv.URL)
+		replaceInFile(ts, f, "KUBECA", kubeCA(srv))
 	}
-	req.Header.Set("Authorization", "Bearer "+bearer)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }

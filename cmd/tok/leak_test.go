@@ -21,7 +21,7 @@ import (
 	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
-// SPEC.md, Promises: no secret (access token, refresh token, code,
+// README "Promises": no secret (access token, refresh token, code,
 // verifier, client secret) appears in any output other than the one
 // print/exec asked for, nor in verbose logs, nor in error messages, nor in
 // any argv. TestNoSecretLeaks runs every command, error paths included,
@@ -441,7 +441,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// checkStdout holds tok to SPEC.md's first promise: stdout is data only.
+// checkStdout holds tok to the first of the README's "Promises": stdout is
+// data only.
 // Commands that produce no data print nothing there; nothing meant for a
 // person (the "tok: ..." lines, the -v trace, URLs) ever lands there.
 func (e *leakEnv) checkStdout() {
@@ -472,7 +473,7 @@ func (e *leakEnv) checkStdout() {
 	}
 }
 
-// checkStateFiles holds the state dir to SPEC.md: files 0600 in 0700
+// checkStateFiles holds the state dir to README "Promises": files 0600 in 0700
 // directories, and no half-written temporary file left behind.
 func (e *leakEnv) checkStateFiles() {
 	filepath.WalkDir(e.state, func(path string, d os.DirEntry, err error) error {

@@ -1,6 +1,3 @@
-// Package cli is tok's command line: one file per verb. Each cobra RunE
-// parses and validates, then calls a run function that does the work with
-// the dependencies in App.
 package cli
 
 import (

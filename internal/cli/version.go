@@ -16,9 +16,9 @@ var (
 
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:         "version",
-		Short:       "Print tok's version",
-		Long:        `version prints tok's version, the commit and date it was built from, and the
+		Use:   "version",
+		Short: "Print tok's version",
+		Long: `version prints tok's version, the commit and date it was built from, and the
 Go version and platform it was built with.`,
 		Example:     `  tok version`,
 		Args:        usageArgs(0, "no arguments"),

@@ -65,6 +65,7 @@ func sampleRecord(access, refresh string) *store.Record {
 // ciphertext and its index entry without a secret; status lists it; logout
 // removes both.
 func TestEtcdHoldsCiphertextAndTheIndexOnly(t *testing.T) {
+	t.Parallel()
 	c := testetcd.ForTest(t, testetcd.Options{})
 	e := newEtcd(t, c, store.EtcdOptions{})
 	st := store.New(e, nil)
@@ -130,6 +131,7 @@ func keys(m map[string][]byte) []string {
 // A process whose lock ran out while it refreshed (its lease revoked here,
 // as expiry would) cannot write over the pair the next holder stored.
 func TestEtcdWriteAfterLostLeaseIsRefused(t *testing.T) {
+	t.Parallel()
 	c := testetcd.ForTest(t, testetcd.Options{})
 	ctx := context.Background()
 	slow := store.New(newEtcd(t, c, store.EtcdOptions{Lease: 2 * time.Second}), nil)
@@ -195,6 +197,7 @@ func revokeLocks(c *testetcd.Cluster, prefix string) error {
 // A second process waits for the lock, says so, and gets it once the
 // first lets go.
 func TestEtcdLockWaitsAndSaysWhy(t *testing.T) {
+	t.Parallel()
 	c := testetcd.ForTest(t, testetcd.Options{})
 	ctx := context.Background()
 	var notice bytes.Buffer
@@ -229,6 +232,7 @@ func TestEtcdLockWaitsAndSaysWhy(t *testing.T) {
 // A host whose passphrase is not the fleet's is refused with exit 5
 // before it writes anything.
 func TestEtcdAnotherKeyIsRefused(t *testing.T) {
+	t.Parallel()
 	c := testetcd.ForTest(t, testetcd.Options{})
 	ctx := context.Background()
 	good := store.New(newEtcd(t, c, store.EtcdOptions{}), nil)
@@ -261,6 +265,7 @@ func TestEtcdAnotherKeyIsRefused(t *testing.T) {
 // Nothing listens: exit 5 within the timeout, naming the endpoints and
 // what to check.
 func TestEtcdUnreachable(t *testing.T) {
+	t.Parallel()
 	e, err := store.NewEtcd(store.EtcdOptions{
 		Endpoints: []string{"http://127.0.0.1:1", "http://127.0.0.1:9"}, Prefix: "/tok/",
 		Seal: store.PassphraseSealer{Passphrase: fleetPassphrase}, Timeout: time.Second, Helper: helperBin(t),
@@ -280,6 +285,7 @@ func TestEtcdUnreachable(t *testing.T) {
 // TLS: a client with the CA and its certificate works; wrong files are
 // named; a CA that did not sign the server fails the handshake (exit 5).
 func TestEtcdTLS(t *testing.T) {
+	t.Parallel()
 	c := testetcd.ForTest(t, testetcd.Options{TLS: true})
 	ctx := context.Background()
 	st := store.New(newEtcd(t, c, store.EtcdOptions{}), nil)

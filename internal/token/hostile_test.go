@@ -16,7 +16,7 @@ import (
 const canary = "CANARY-refresh-9d2c"
 
 // TestRefreshHostile sends a refresh to token endpoints that misbehave.
-// Each must end in one clean line with the SPEC.md exit status, no byte of
+// Each must end in one clean line with the README "Exit status" code, no byte of
 // the body beyond an RFC 6749 §5.2 error code, and the stored login left
 // exactly as it was.
 func TestRefreshHostile(t *testing.T) {

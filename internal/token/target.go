@@ -1,6 +1,3 @@
-// Package token keeps stored logins fresh: it reads a login, decides
-// whether it needs refreshing, refreshes it under a per-target lock that
-// other tok processes respect, and writes the result back.
 package token
 
 import "github.com/tok-cli/tok/internal/target"

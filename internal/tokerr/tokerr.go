@@ -1,6 +1,6 @@
 // Package tokerr carries the exit status of a failure from where it happens
-// to the one place that prints it (cli.Main), as SPEC.md's exit-status table
-// describes.
+// to the one place that prints it (cli's App.Run), as the README's "Exit
+// status" table describes.
 package tokerr
 
 import (
@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// Code is a process exit status from SPEC.md.
+// Code is a process exit status from the README's "Exit status" table.
 type Code int
 
 const (

@@ -1,5 +1,3 @@
-// Package tools holds tok's build-time programs (gendocs) and checks of
-// the build files themselves.
 package tools
 
 import (

@@ -33,6 +33,7 @@ type client struct {
 	redirects  []string
 	globs      []string
 	grants     []oidc.GrantType
+	jwtAccess  bool // Options.RealSizeTokens
 }
 
 func newClients() map[string]*client {
@@ -72,10 +73,15 @@ func (c *client) AuthMethod() oidc.AuthMethod         { return c.authMethod }
 func (c *client) ResponseTypes() []oidc.ResponseType {
 	return []oidc.ResponseType{oidc.ResponseTypeCode}
 }
-func (c *client) GrantTypes() []oidc.GrantType        { return c.grants }
-func (c *client) AccessTokenType() op.AccessTokenType { return op.AccessTokenTypeBearer }
-func (c *client) IDTokenLifetime() time.Duration      { return time.Hour }
-func (c *client) DevMode() bool                       { return false }
+func (c *client) GrantTypes() []oidc.GrantType { return c.grants }
+func (c *client) AccessTokenType() op.AccessTokenType {
+	if c.jwtAccess {
+		return op.AccessTokenTypeJWT
+	}
+	return op.AccessTokenTypeBearer
+}
+func (c *client) IDTokenLifetime() time.Duration { return time.Hour }
+func (c *client) DevMode() bool                  { return false }
 func (c *client) IDTokenUserinfoClaimsAssertion() bool {
 	return false
 }

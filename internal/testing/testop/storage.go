@@ -24,6 +24,7 @@ type opStorage struct {
 	users      users
 	accessTTL  time.Duration
 	refreshTTL time.Duration
+	realSize   bool // see Options.RealSizeTokens
 
 	mu      sync.Mutex
 	access  map[string]*accessToken  // by token id
@@ -73,11 +74,16 @@ func (r *serviceRequest) GetAudience() []string { return []string{r.clientID} }
 func (r *serviceRequest) GetScopes() []string   { return r.scopes }
 func (r *serviceRequest) GetClientID() string   { return r.clientID }
 
-func newStorage(accessTTL, refreshTTL time.Duration) *opStorage {
+func newStorage(accessTTL, refreshTTL time.Duration, realSize bool) *opStorage {
 	u := newUsers()
+	clients := newClients()
+	for _, c := range clients {
+		c.jwtAccess = realSize
+	}
 	return &opStorage{
+		realSize:   realSize,
 		Storage:    storage.NewStorageWithClients(u, map[string]*storage.Client{}),
-		clients:    newClients(),
+		clients:    clients,
 		users:      u,
 		accessTTL:  accessTTL,
 		refreshTTL: refreshTTL,

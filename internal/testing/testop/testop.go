@@ -32,6 +32,10 @@ type Options struct {
 	// DeviceInterval is the device flow poll interval in whole seconds
 	// (RFC 8628, section 3.2); 0 means 1s, the shortest clients honour.
 	DeviceInterval time.Duration
+	// RealSizeTokens issues JWT access tokens of about 2.5 KB and ID
+	// tokens of about 1.2 KB, as real providers do, for `make bench`;
+	// otherwise access tokens are short opaque strings.
+	RealSizeTokens bool
 	// Logger receives the provider's logs; nil discards them. The op
 	// package logs request errors (invalid_grant, ...) to slog.Default
 	// whatever this says; testop leaves the process default alone.
@@ -75,7 +79,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		Issuer:  "http://" + ln.Addr().String(),
-		storage: newStorage(opts.AccessTTL, opts.RefreshTTL),
+		storage: newStorage(opts.AccessTTL, opts.RefreshTTL, opts.RealSizeTokens),
 		done:    make(chan struct{}),
 		grants:  map[string]int{},
 	}

@@ -27,7 +27,7 @@ func (b *bench) fleetReport() error {
 		return err
 	}
 	defer cluster.Close()
-	key, err := b.run("tok", "keygen")
+	key, err := b.runEnv(b.env, "tok", "keygen")
 	if err != nil {
 		return err
 	}
@@ -148,12 +148,6 @@ func (b *bench) seriesOf(n int, cmds []benchCmd) ([][]run, error) {
 		}
 	}
 	return out, nil
-}
-
-func (b *bench) runEnv(env []string, name string, args ...string) (run, error) {
-	c := *b
-	c.env = env
-	return c.run(name, args...)
 }
 
 func etcdVersion() string {
