@@ -55,7 +55,7 @@ func TestKeyringUnreachableNamesRemedy(t *testing.T) {
 		msg  string
 		hint string
 	}{
-		{"no bus", errNoSessionBus, "DBUS_SESSION_BUS_ADDRESS is unset", "TOK_PASSPHRASE_FILE"},
+		{"no bus", errNoSessionBus, "DBUS_SESSION_BUS_ADDRESS is unset", "TOK_FILE_KEY"},
 		{"no service", errors.New(`The name org.freedesktop.secrets was not provided by any .service files`), "no secret service", "TOK_STORE=file"},
 		{"dial", errors.New("dial unix /run/user/1000/bus: connect: no such file or directory"), "cannot connect to the d-bus session bus", "TOK_STORE=file"},
 		{"locked", errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"), "locked", "unlock"},
