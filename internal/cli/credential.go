@@ -37,18 +37,7 @@ func (a *App) printCredential(ctx context.Context, t token.Target, p *provider.P
 		}
 		version = v
 	}
-	var rec *store.Record
-	var value string
-	var expiry time.Time
-	var err error
-	if format == formatIDToken || p.KubeToken == config.KubeIDToken {
-		rec, expiry, err = a.freshIDToken(ctx, t, p, minTTL)
-		if err == nil {
-			value = rec.IDToken
-		}
-	} else if rec, err = a.fresh(ctx, t, p, minTTL); err == nil {
-		value, expiry = rec.AccessToken, rec.Expiry
-	}
+	rec, value, expiry, err := a.credential(ctx, t, p, minTTL, format == formatIDToken || p.KubeToken == config.KubeIDToken)
 	if err != nil {
 		a.refused(verb, t.String(), err)
 		return err
@@ -66,6 +55,23 @@ func (a *App) printCredential(ctx context.Context, t token.Target, p *provider.P
 		Expiry: expiry, TokenSHA256: audit.TokenID(value),
 	})
 	return nil
+}
+
+// credential is the token to hand out for t, with minTTL left, and when it
+// expires: the ID token when idToken is set, else the access token.
+func (a *App) credential(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration, idToken bool) (*store.Record, string, time.Time, error) {
+	if idToken {
+		rec, expiry, err := a.freshIDToken(ctx, t, p, minTTL)
+		if err != nil {
+			return nil, "", time.Time{}, err
+		}
+		return rec, rec.IDToken, expiry, nil
+	}
+	rec, err := a.fresh(ctx, t, p, minTTL)
+	if err != nil {
+		return nil, "", time.Time{}, err
+	}
+	return rec, rec.AccessToken, rec.Expiry, nil
 }
 
 // freshIDToken returns t's login with an ID token that has more than

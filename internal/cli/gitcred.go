@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -159,6 +160,7 @@ func (a *App) markRejected(password string) error {
 		return nil
 	}
 	mark := a.rejectedMark(password)
+	forgetOldMarks(filepath.Dir(mark), a.Now())
 	if err := os.MkdirAll(filepath.Dir(mark), 0o700); err != nil {
 		return fmt.Errorf("cannot note the refused token: %w", err)
 	}
@@ -171,4 +173,20 @@ func (a *App) markRejected(password string) error {
 // rejectedMark is STATE/git-rejected/DIGEST for a token (audit.TokenID).
 func (a *App) rejectedMark(tok string) string {
 	return filepath.Join(a.cfg.StateDir, "git-rejected", audit.TokenID(tok))
+}
+
+// markLife bounds how long a refused token's mark is kept: a token that
+// was refused is not handed out again for long, whether tok refreshed it
+// or the login ended.
+const markLife = 24 * time.Hour
+
+// forgetOldMarks removes the marks of tokens refused more than markLife
+// ago, so the directory does not grow with tokens never asked for again.
+func forgetOldMarks(dir string, now time.Time) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > markLife {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/gitcred"
@@ -46,5 +49,24 @@ func TestGitPresets(t *testing.T) {
 		if !answersHost(p.Hosts, &gitcred.Request{Host: want.host}) || p.GitUsername != want.user {
 			t.Errorf("%s: hosts %v, git_username %q", name, p.Hosts, p.GitUsername)
 		}
+	}
+}
+
+func TestForgetOldMarks(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	for name, age := range map[string]time.Duration{"old": 25 * time.Hour, "new": time.Hour} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, now.Add(-age), now.Add(-age))
+	}
+	forgetOldMarks(dir, now)
+	if _, err := os.Stat(filepath.Join(dir, "old")); err == nil {
+		t.Error("an old mark was kept")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new")); err != nil {
+		t.Error("a recent mark was removed")
 	}
 }
