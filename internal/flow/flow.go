@@ -141,8 +141,7 @@ func (r *Request) httpClient() *http.Client {
 var (
 	reservedAuthParams = []string{"response_type", "client_id", "redirect_uri", "state",
 		"code_challenge", "code_challenge_method"}
-	reservedTokenParams = []string{"grant_type", "code", "code_verifier", "redirect_uri",
-		"client_id", "client_secret", "device_code"}
+	reservedTokenParams = wire.ReservedTokenParams
 )
 
 func paramOptions(kind string, params map[string]string, reserved []string) ([]oauth2.AuthCodeOption, error) {

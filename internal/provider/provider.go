@@ -124,6 +124,11 @@ func (p *Provider) validate() error {
 	if p.Issuer == "" && p.TokenURL == "" && p.MCP == "" {
 		return tokerr.New(tokerr.Usage, "provider %s has no endpoints: set issuer, or auth_url and token_url", p.Name)
 	}
+	for k := range p.TokenParams {
+		if slices.ContainsFunc(wire.ReservedTokenParams, func(r string) bool { return strings.EqualFold(r, k) }) {
+			return tokerr.New(tokerr.Usage, "provider %s: token_params may not set %s: tok sets it itself", p.Name, k)
+		}
+	}
 	if p.DefaultTTL != 0 && p.DefaultTTL < time.Second {
 		return tokerr.New(tokerr.Usage, "provider %s: default_ttl %s is not a lifetime like 1h (give a unit)", p.Name, p.DefaultTTL)
 	}

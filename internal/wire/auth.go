@@ -14,6 +14,13 @@ const (
 	AuthPost  = "client_secret_post"
 )
 
+// ReservedTokenParams are the token request parameters tok sets itself:
+// token_params may not set them, which would undo the grant, PKCE or the
+// client's authentication (RFC 6749 §4.1.3, §6; RFC 7636 §4.5; RFC 8628
+// §3.4).
+var ReservedTokenParams = []string{"grant_type", "code", "code_verifier", "redirect_uri",
+	"client_id", "client_secret", "device_code", "refresh_token"}
+
 // Client is how tok authenticates as an OAuth client at the token,
 // device authorization and revocation endpoints (RFC 6749 §2.3.1). Method
 // is token_endpoint_auth_method: client_secret_basic (the default with a
