@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/tok-cli/tok/internal/flow"
@@ -80,7 +81,7 @@ func (a *App) printError(err error) {
 func errorLine(err error) string {
 	line := oneLine(err.Error())
 	// A refusal whose fix is one of tok's own settings names it first.
-	for _, hint := range []string{flow.SettingHint(err), tokerr.HintOf(err)} {
+	for _, hint := range []string{flow.SettingHint(err), flow.BusyHint(err, time.Now()), tokerr.HintOf(err)} {
 		if hint != "" {
 			line += "; " + hint
 		}

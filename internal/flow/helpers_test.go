@@ -43,7 +43,7 @@ type provider struct {
 	tokenAuth   []string // Authorization headers
 	deviceForms []url.Values
 	deviceAuth  []string // Authorization headers of device authorization requests
-	tokenReply  []reply // consumed in order; the last one repeats
+	tokenReply  []reply  // consumed in order; the last one repeats
 	deviceReply reply
 }
 
