@@ -43,7 +43,7 @@ type provider struct {
 	tokenAuth   []string // Authorization headers
 	deviceForms []url.Values
 	deviceAuth  []string // Authorization headers of device authorization requests
-	tokenReply  []reply // consumed in order; the last one repeats
+	tokenReply  []reply  // consumed in order; the last one repeats
 	deviceReply reply
 }
 
@@ -110,6 +110,20 @@ func assertForm(t *testing.T, what string, got, want url.Values) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("%s form body\n got: %v\nwant: %v", what, got, want)
+	}
+}
+
+// printURL is a ShowURL that prints what tok prints.
+func printURL(w io.Writer) func(AuthURL) {
+	return func(u AuthURL) {
+		if !u.Opening {
+			fmt.Fprintf(w, "%s\n", u.URL)
+			if u.Pasteable {
+				fmt.Fprintln(w, "If your browser cannot reach this machine, paste the address it ends on here.")
+			}
+			return
+		}
+		fmt.Fprintf(w, "Opening your browser to log in. If it does not open, visit:\n  %s\n", u.URL)
 	}
 }
 
