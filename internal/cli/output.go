@@ -18,9 +18,10 @@ package cli
 //   - Domain packages never print these lines. They return typed errors
 //     (tokerr.Error carries the exit status and hint), or take a
 //     Note/Warn func(string) that is given a.noteLine or a.warnLine.
-//   - The device flow's display (deviceDisplay) is the one place that
-//     draws on the terminal: art and a countdown only when stderr is a
-//     terminal, plain lines otherwise.
+//   - The consent flows' displays (showAuthURL, deviceDisplay) print the
+//     instructions a person follows, without the prefix; only the device
+//     display draws (art, a countdown), and only when stderr is a
+//     terminal: plain lines otherwise.
 
 import (
 	"fmt"
