@@ -12,7 +12,7 @@ import (
 
 func endpointRefusal(code, desc string) error {
 	return fmt.Errorf("refreshing dex: %w", TokenEndpointError(&oauth2.RetrieveError{
-		Response: &http.Response{StatusCode: 400, Header: http.Header{}}, ErrorCode: code, ErrorDescription: desc}))
+		Response: &http.Response{StatusCode: 400, Header: http.Header{}}, ErrorCode: code, ErrorDescription: desc}, nil))
 }
 
 // Every refusal with a known fix in tok's settings names the setting.
