@@ -335,7 +335,7 @@ func TestKeyringRemedyNoBus(t *testing.T) {
 		t.Fatalf("exit %d, want 5: %s", code, stderr)
 	}
 	want := "tok: the os keyring is not reachable: no d-bus session bus (DBUS_SESSION_BUS_ADDRESS is unset); " +
-		"use the file store: TOK_STORE=file with TOK_PASSPHRASE or TOK_PASSPHRASE_FILE, " +
+		"use the file store: TOK_STORE=file with TOK_FILE_KEY (tok keygen) or TOK_PASSPHRASE, " +
 		"or start a Secret Service: dbus-run-session -- sh -c 'gnome-keyring-daemon --unlock --components=secrets; tok ...'\n"
 	if stderr != want {
 		t.Errorf("stderr =\n%q\nwant\n%q", stderr, want)

@@ -16,14 +16,22 @@ import (
 // a --serve answer or a --token-files write: the login's own, a narrowed
 // one shared through the cache, or, with --revoke-on-exit, one minted for
 // this run alone.
+//
+// The target is resolved again each time: the token endpoint and token
+// files run as long as the command, and a login renewed meanwhile (an MCP
+// server registered anew) must count.
 func (a *App) execToken(ctx context.Context, et *execTarget, minTTL time.Duration) (*store.Record, error) {
 	if et.run != nil {
 		return a.runToken(ctx, et, minTTL)
 	}
-	if len(et.Scopes) > 0 {
-		return a.narrowed(ctx, et.T, et.P, et.Scopes, minTTL)
+	t, p, err := a.resolver().Resolve(ctx, et.Arg)
+	if err != nil {
+		return nil, err
 	}
-	return a.fresh(ctx, et.T, et.P, minTTL)
+	if len(et.Scopes) > 0 {
+		return a.narrowed(ctx, t, p, et.Scopes, minTTL)
+	}
+	return a.fresh(ctx, t, p, minTTL)
 }
 
 // narrowed returns t's token limited to scopes, with minTTL left.

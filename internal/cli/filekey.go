@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -84,7 +83,7 @@ func readKeyFile(path, source string, stderr io.Writer) (*store.KeySealer, error
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(stderr, "tok: warning: %s %s can be read by other users (mode %04o): chmod 600 %s\n", source, path, fi.Mode().Perm(), path)
+		warnTo(stderr, "%s %s can be read by other users (mode %04o): chmod 600 %s", source, path, fi.Mode().Perm(), path)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
 	if err != nil {

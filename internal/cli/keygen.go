@@ -37,6 +37,6 @@ func runKeygen(a *App) error {
 	if _, err := fmt.Fprintln(a.Stdout, k.Identity()); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stderr, "tok: public key (recipient): %s\n", k.Recipient())
+	a.note("public key (recipient): %s", k.Recipient())
 	return nil
 }

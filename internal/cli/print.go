@@ -107,18 +107,6 @@ func (a *App) fresh(ctx context.Context, t token.Target, p *provider.Provider, m
 	return m.Fresh(ctx, t, p, minTTL)
 }
 
-// freshArg resolves arg and returns its token with minTTL left: for the
-// token endpoint and token files of exec, which resolve again on each
-// request, so a login renewed meanwhile counts.
-func (a *App) freshArg(ctx context.Context, arg string, minTTL time.Duration) (token.Target, *store.Record, error) {
-	t, p, err := a.resolver().Resolve(ctx, arg)
-	if err != nil {
-		return t, nil, err
-	}
-	rec, err := a.fresh(ctx, t, p, minTTL)
-	return t, rec, err
-}
-
 // tokenDoc is the `print --format json` document, also served by
 // `exec --serve`.
 type tokenDoc struct {

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 	"sync"
 )
 
@@ -19,8 +22,12 @@ type Cluster interface {
 }
 
 // Serve is the helper: it reads the Config line, connects with open,
-// then answers requests, each in its own goroutine, until in ends.
+// then answers requests, each in its own goroutine, until in ends. It
+// ignores SIGINT, SIGTERM and SIGHUP: a Ctrl-C meant for tok exec's child
+// reaches the whole process group, and tok, which may go on serving the
+// child tokens, ends the helper by closing its stdin.
 func Serve(in io.Reader, out io.Writer, open func(Config) (Cluster, error)) error {
+	signal.Ignore(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	s := &server{out: json.NewEncoder(out), unlocks: map[int64]func(){}}

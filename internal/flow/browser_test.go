@@ -42,7 +42,7 @@ func baseRequest(p *provider, stderr io.Writer) Request {
 		Issuer:      testIssuer,
 		AuthParams:  map[string]string{"prompt": "consent"},
 		TokenParams: map[string]string{"resource": "https://api.example"},
-		Stderr:      stderr,
+		ShowURL:     printURL(stderr),
 		Note:        func(msg string) { fmt.Fprintf(stderr, "tok: %s\n", msg) },
 		Warn:        func(msg string) { fmt.Fprintf(stderr, "tok: warning: %s\n", msg) },
 		HTTPClient:  p.srv.Client(),

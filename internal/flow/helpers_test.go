@@ -129,6 +129,20 @@ func assertForm(t *testing.T, what string, got, want url.Values) {
 	}
 }
 
+// printURL is a ShowURL that prints what tok prints.
+func printURL(w io.Writer) func(AuthURL) {
+	return func(u AuthURL) {
+		if !u.Opening {
+			fmt.Fprintf(w, "%s\n", u.URL)
+			if u.Pasteable {
+				fmt.Fprintln(w, "If your browser cannot reach this machine, paste the address it ends on here.")
+			}
+			return
+		}
+		fmt.Fprintf(w, "Opening your browser to log in. If it does not open, visit:\n  %s\n", u.URL)
+	}
+}
+
 // printCode is a DisplayCode that prints the plain lines tok prints when
 // stderr is not a terminal.
 func printCode(w io.Writer) func(DeviceCode) func() {

@@ -57,9 +57,11 @@ func MetadataURLs(issuer string) ([]string, error) {
 // that answers with a document. The document's issuer must be identical
 // to the one asked for (RFC 8414 §3.3), or it is refused.
 func Fetch(ctx context.Context, hc *http.Client, issuer string, urls []string) (*Metadata, error) {
+	var busy *wire.BusyError
 	for _, u := range urls {
 		md, err := fetchOne(ctx, hc, u)
 		if errors.Is(err, ErrNoDocument) {
+			errors.As(err, &busy)
 			continue // try the next well-known location
 		}
 		if err != nil {
@@ -73,7 +75,13 @@ func Fetch(ctx context.Context, hc *http.Client, issuer string, urls []string) (
 		}
 		return md, nil
 	}
-	return nil, fmt.Errorf("no authorization server metadata for %s (tried %s)", issuer, strings.Join(urls, ", "))
+	err := fmt.Errorf("no authorization server metadata for %s (tried %s)", issuer, strings.Join(urls, ", "))
+	if busy != nil {
+		// The server is busy rather than without metadata: say so, and
+		// let callers treat it as transient.
+		err = &wire.BusyError{Status: busy.Status, Err: fmt.Errorf("%w; it answered HTTP %d", err, busy.Status)}
+	}
+	return nil, err
 }
 
 // ErrNoDocument means no document at a well-known URL: try the next one.
@@ -120,7 +128,11 @@ func GetDocument(ctx context.Context, hc *http.Client, u string) (body []byte, c
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, wire.MaxDrain))
-		return nil, "", fmt.Errorf("%w at %s (HTTP %d)", ErrNoDocument, u, resp.StatusCode)
+		err := fmt.Errorf("%w at %s (HTTP %d)", ErrNoDocument, u, resp.StatusCode)
+		if wire.TransientAnswer(resp.StatusCode, "") {
+			return nil, "", &wire.BusyError{Status: resp.StatusCode, Err: err}
+		}
+		return nil, "", err
 	}
 	body, err = io.ReadAll(io.LimitReader(resp.Body, wire.MaxDocument+1))
 	if err != nil {

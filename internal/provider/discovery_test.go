@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 func TestMetadataURLs(t *testing.T) {
@@ -160,5 +162,42 @@ func TestDiscoveryCacheWrittenAtomically(t *testing.T) {
 	}
 	if md := d.readCache(path); md == nil || md.TokenURL != "https://issuer.example/token" {
 		t.Errorf("read back %+v", md)
+	}
+}
+
+// A busy or unreachable server (HTTP 429/5xx, no answer) does not undo the
+// metadata it gave before: an expired cache entry is used, and the error
+// is transient; a server that says there is no document is believed.
+func TestDiscoveryBusyUsesStaleCache(t *testing.T) {
+	for _, tc := range []struct {
+		status    int
+		wantStale bool
+	}{{503, true}, {429, true}, {404, false}} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(tc.status)
+		}))
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		d := &Discoverer{HTTP: srv.Client(), CacheDir: t.TempDir(), Now: func() time.Time { return now }}
+		d.writeCache(d.cachePath(srv.URL), &Metadata{Issuer: srv.URL, TokenURL: srv.URL + "/token"})
+		now = now.Add(48 * time.Hour) // past CacheTTL
+		md, err := d.Discover(context.Background(), srv.URL)
+		srv.Close()
+		if tc.wantStale {
+			if err != nil || md.TokenURL != srv.URL+"/token" {
+				t.Errorf("HTTP %d: md %v err %v, want the stale document", tc.status, md, err)
+			}
+			continue
+		}
+		if err == nil || wire.Transient(err) {
+			t.Errorf("HTTP %d: err %v, want a lasting failure", tc.status, err)
+		}
+	}
+	// No cache: the busy answer is an error callers can tell is transient.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer srv.Close()
+	d := &Discoverer{HTTP: srv.Client(), Now: time.Now}
+	_, err := d.Discover(context.Background(), srv.URL)
+	if err == nil || !wire.Transient(err) || !strings.Contains(err.Error(), "HTTP 503") {
+		t.Errorf("err = %v, want a transient error naming HTTP 503", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/atomicfile"
 	"github.com/tok-cli/tok/internal/tokerr"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // CacheTTL bounds how long a discovered document is trusted before it is
@@ -79,6 +80,11 @@ func (d *Discoverer) Discover(ctx context.Context, issuer string) (*Metadata, er
 	}
 	md, err := Fetch(ctx, d.HTTP, issuer, urls)
 	if err != nil {
+		// A busy or unreachable server does not undo what it said
+		// before: an older document beats no document.
+		if stale := d.readCacheAged(path, -1); stale != nil && wire.Transient(err) {
+			return stale, nil
+		}
 		return nil, err
 	}
 	d.writeCache(path, md)
@@ -93,7 +99,11 @@ func (d *Discoverer) cachePath(issuer string) string {
 	return filepath.Join(d.CacheDir, hex.EncodeToString(sum[:12])+".json")
 }
 
-func (d *Discoverer) readCache(path string) *Metadata {
+func (d *Discoverer) readCache(path string) *Metadata { return d.readCacheAged(path, CacheTTL) }
+
+// readCacheAged reads the cached document if it is younger than maxAge,
+// whatever its age when maxAge < 0.
+func (d *Discoverer) readCacheAged(path string, maxAge time.Duration) *Metadata {
 	if path == "" {
 		return nil
 	}
@@ -106,7 +116,7 @@ func (d *Discoverer) readCache(path string) *Metadata {
 		return nil
 	}
 	age := d.Now().Sub(c.FetchedAt)
-	if age < 0 || age > CacheTTL {
+	if maxAge >= 0 && (age < 0 || age > maxAge) {
 		return nil
 	}
 	return &c.Metadata

@@ -6,20 +6,33 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
 // diagnose looks for the reason the cluster did not answer that the gRPC
 // client does not report (it gives only the deadline): a TLS handshake
-// that fails, at each https endpoint in turn. nil: no such reason found.
+// that fails. It probes every https endpoint at once, so that it adds
+// about a second to the timeout whatever their number. nil: no such
+// reason found.
 func (e *Etcd) diagnose() error {
-	for _, ep := range e.o.Endpoints {
+	details := make([]string, len(e.o.Endpoints))
+	var wg sync.WaitGroup
+	for i, ep := range e.o.Endpoints {
 		u, err := url.Parse(ep)
 		if err != nil || u.Scheme != "https" {
 			continue
 		}
-		if detail := handshakeProblem(u.Host, u.Hostname(), e.tls); detail != "" {
-			return tlsError("etcd at "+strings.Join(e.o.Endpoints, ", "), detail)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			details[i] = handshakeProblem(u.Host, u.Hostname(), e.tls)
+		}()
+	}
+	wg.Wait()
+	for _, d := range details {
+		if d != "" {
+			return tlsError(e.where(), d)
 		}
 	}
 	return nil

@@ -15,7 +15,7 @@ const (
 )
 
 // fileStoreHint is the alternative that works on every host.
-const fileStoreHint = "use the file store: TOK_STORE=file with TOK_PASSPHRASE or TOK_PASSPHRASE_FILE"
+const fileStoreHint = "use the file store: TOK_STORE=file with TOK_FILE_KEY (tok keygen) or TOK_PASSPHRASE"
 
 // keyringHint names the exact alternatives for this kind of host and
 // failure, on one line.

@@ -16,9 +16,9 @@ func TestKeyringHint(t *testing.T) {
 		cause keyringCause
 		want  []string
 	}{
-		{"linux", causeNoBus, []string{"TOK_STORE=file with TOK_PASSPHRASE or TOK_PASSPHRASE_FILE", "dbus-run-session", "gnome-keyring-daemon --unlock"}},
+		{"linux", causeNoBus, []string{"TOK_STORE=file with TOK_FILE_KEY (tok keygen) or TOK_PASSPHRASE", "dbus-run-session", "gnome-keyring-daemon --unlock"}},
 		{"freebsd", causeNoBus, []string{"TOK_STORE=file", "dbus-run-session"}},
-		{"linux", causeNoService, []string{"gnome-keyring-daemon --start", "TOK_PASSPHRASE_FILE"}},
+		{"linux", causeNoService, []string{"gnome-keyring-daemon --start", "TOK_FILE_KEY"}},
 		{"linux", causeLocked, []string{"unlock the keyring", "TOK_STORE=file"}},
 		{"linux", causeTimeout, []string{"unlock the keyring", "TOK_STORE=file"}},
 		{"linux", causeOther, []string{"TOK_STORE=file", "Secret Service"}},
@@ -55,7 +55,7 @@ func TestKeyringUnreachableNamesRemedy(t *testing.T) {
 		msg  string
 		hint string
 	}{
-		{"no bus", errNoSessionBus, "DBUS_SESSION_BUS_ADDRESS is unset", "TOK_PASSPHRASE_FILE"},
+		{"no bus", errNoSessionBus, "DBUS_SESSION_BUS_ADDRESS is unset", "TOK_FILE_KEY"},
 		{"no service", errors.New(`The name org.freedesktop.secrets was not provided by any .service files`), "no secret service", "TOK_STORE=file"},
 		{"dial", errors.New("dial unix /run/user/1000/bus: connect: no such file or directory"), "cannot connect to the d-bus session bus", "TOK_STORE=file"},
 		{"locked", errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"), "locked", "unlock"},

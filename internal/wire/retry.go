@@ -29,11 +29,25 @@ func TransientAnswer(status int, code string) bool {
 	return false
 }
 
+// BusyError is an answer that means "try again later" (TransientAnswer)
+// where no *oauth2.RetrieveError carries it: a metadata document's 503.
+type BusyError struct {
+	Status int
+	Err    error
+}
+
+func (e *BusyError) Error() string { return e.Err.Error() }
+func (e *BusyError) Unwrap() error { return e.Err }
+
 // Transient reports whether a request failed for a reason that may pass:
 // no answer at all (a network error or the server's timeout, not the
-// caller's own context), or an x/oauth2 token endpoint answer that
-// TransientAnswer calls temporary.
+// caller's own context), a *BusyError, or an x/oauth2 token endpoint
+// answer that TransientAnswer calls temporary.
 func Transient(err error) bool {
+	var be *BusyError
+	if errors.As(err, &be) {
+		return true
+	}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		var ne net.Error // *url.Error, and what discovery leaves of one
