@@ -58,7 +58,7 @@ func TestBusyHint(t *testing.T) {
 			h.Set("Retry-After", retryAfter)
 		}
 		return fmt.Errorf("refreshing dex: %w", TokenEndpointError(&oauth2.RetrieveError{
-			Response: &http.Response{StatusCode: status, Header: h}, ErrorCode: code}))
+			Response: &http.Response{StatusCode: status, Header: h}, ErrorCode: code}, nil))
 	}
 	for _, tt := range []struct {
 		err  error
