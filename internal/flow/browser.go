@@ -85,7 +85,7 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	case err != nil && ctx.Err() != nil:
 		err = unfinished(ctx)
 	case err != nil:
-		err = TokenEndpointError(err)
+		err = TokenEndpointError(err, r.client().Secrets().With(got.code, verifier))
 	default:
 		err = CheckBearer(tok)
 	}

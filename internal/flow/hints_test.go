@@ -15,7 +15,7 @@ import (
 
 func endpointRefusal(code, desc string) error {
 	return fmt.Errorf("refreshing dex: %w", TokenEndpointError(&oauth2.RetrieveError{
-		Response: &http.Response{StatusCode: 400, Header: http.Header{}}, ErrorCode: code, ErrorDescription: desc}))
+		Response: &http.Response{StatusCode: 400, Header: http.Header{}}, ErrorCode: code, ErrorDescription: desc}, nil))
 }
 
 // Every refusal with a known fix in tok's settings names the setting.
@@ -58,7 +58,7 @@ func TestBusyHint(t *testing.T) {
 			h.Set("Retry-After", retryAfter)
 		}
 		return fmt.Errorf("refreshing dex: %w", TokenEndpointError(&oauth2.RetrieveError{
-			Response: &http.Response{StatusCode: status, Header: h}, ErrorCode: code}))
+			Response: &http.Response{StatusCode: status, Header: h}, ErrorCode: code}, nil))
 	}
 	for _, tt := range []struct {
 		err  error
