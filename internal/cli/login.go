@@ -150,7 +150,7 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 		RedirectPort: p.RedirectPort,
 		NoBrowser:    opts.NoBrowser,
 		Stdin:        a.Stdin,
-		Stderr:       a.Stderr,
+		ShowURL:      a.showAuthURL,
 		HTTPClient:   a.httpClient(),
 		Note:         a.noteLine,
 		Warn:         a.warnLine,

@@ -58,7 +58,7 @@ func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
 		return nil, unfinished(ctx)
 	}
 	if err != nil {
-		return nil, endpointError("device authorization endpoint", err)
+		return nil, endpointError("device authorization endpoint", err, r.client().Secrets())
 	}
 	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
 		return nil, errors.New("device authorization endpoint returned no device_code, user_code or verification_uri")
@@ -103,6 +103,7 @@ func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) 
 		interval = time.Duration(da.Interval) * time.Second
 	}
 	deadline := deviceDeadline(now, da)
+	secrets := r.client().Secrets().With(da.DeviceCode)
 	wait, failures := interval, 0
 	for {
 		if err := sleep(ctx, wait); err != nil {
@@ -133,7 +134,7 @@ func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) 
 		failures, wait = 0, interval
 		var re *oauth2.RetrieveError
 		if !errors.As(err, &re) {
-			return nil, TokenEndpointError(err)
+			return nil, TokenEndpointError(err, secrets)
 		}
 		if wire.Transient(err) {
 			// HTTP 429 or 5xx (JSON or a gateway's HTML page),
@@ -157,7 +158,7 @@ func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) 
 		case "expired_token":
 			return nil, errDeviceExpired
 		default:
-			return nil, TokenEndpointError(err)
+			return nil, TokenEndpointError(err, secrets)
 		}
 	}
 }

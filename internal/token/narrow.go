@@ -238,10 +238,11 @@ func (m *Manager) refreshNarrowed(ctx context.Context, t Target, p *provider.Pro
 	expired := &oauth2.Token{RefreshToken: login.RefreshToken, Expiry: time.Unix(1, 0)}
 	tok, err := conf.TokenSource(cctx, expired).Token()
 	if err != nil {
+		secrets := Client(p).Secrets().With(login.RefreshToken)
 		if rejected(err) {
-			return nil, "", tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the narrowing refresh: %w", flow.TokenEndpointError(err)))
+			return nil, "", tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the narrowing refresh: %w", flow.TokenEndpointError(err, secrets)))
 		}
-		return nil, "", fmt.Errorf("narrowing the token of %s: %w", t, flow.TokenEndpointError(err))
+		return nil, "", fmt.Errorf("narrowing the token of %s: %w", t, flow.TokenEndpointError(err, secrets))
 	}
 	if tok.RefreshToken != "" && tok.RefreshToken != login.RefreshToken {
 		kept := *login
