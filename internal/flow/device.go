@@ -53,7 +53,7 @@ func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
 	if _, err := paramOptions("token_params", r.TokenParams, reservedTokenParams); err != nil {
 		return nil, err
 	}
-	da, err := deviceAuth(ctx, &r, authParams)
+	da, err := deviceAuthRetrying(ctx, &r, authParams)
 	if ctx.Err() != nil {
 		return nil, unfinished(ctx)
 	}
@@ -168,4 +168,31 @@ func retryAfter(re *oauth2.RetrieveError, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return wire.RetryAfter(re.Response.Header, now)
+}
+
+// deviceAuthAttempts bounds the device authorization requests sent to a
+// busy provider.
+const deviceAuthAttempts = 3
+
+// deviceAuthRetrying sends the device authorization request again when the
+// provider answers that it is busy (HTTP 429 or 5xx,
+// temporarily_unavailable): after its Retry-After (capped at a minute),
+// else after 5 seconds, at most deviceAuthAttempts times in all. A network
+// failure is not retried: nothing answered.
+func deviceAuthRetrying(ctx context.Context, r *Request, params map[string]string) (*oauth2.DeviceAuthResponse, error) {
+	now, sleep := r.clock(), r.sleeper()
+	for attempt := 1; ; attempt++ {
+		da, err := deviceAuth(ctx, r, params)
+		var re *oauth2.RetrieveError
+		if err == nil || attempt == deviceAuthAttempts || !errors.As(err, &re) || !wire.Transient(err) {
+			return da, err
+		}
+		wait := wire.RetryAfterOf(err, now())
+		if wait == 0 {
+			wait = slowDownStep
+		}
+		if sleep(ctx, wait) != nil {
+			return nil, err
+		}
+	}
 }

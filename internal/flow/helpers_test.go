@@ -48,6 +48,7 @@ type provider struct {
 	deviceAuth  []string // Authorization headers of device authorization requests
 	tokenReply  []reply  // consumed in order; the last one repeats
 	deviceReply reply
+	deviceQueue []reply // answered first, in order, before deviceReply
 }
 
 func newProvider(t *testing.T, tokenReplies ...reply) *provider {
@@ -84,8 +85,14 @@ func newProvider(t *testing.T, tokenReplies ...reply) *provider {
 		p.deviceForms = append(p.deviceForms, r.PostForm)
 		p.deviceAuth = append(p.deviceAuth, r.Header.Get("Authorization"))
 		rep := p.deviceReply
+		if len(p.deviceQueue) > 0 {
+			rep, p.deviceQueue = p.deviceQueue[0], p.deviceQueue[1:]
+		}
 		p.mu.Unlock()
 		w.Header().Set("Content-Type", rep.contentType)
+		if rep.retryAfter != "" {
+			w.Header().Set("Retry-After", rep.retryAfter)
+		}
 		w.WriteHeader(rep.status)
 		io.WriteString(w, echo(rep.body, r))
 	})
