@@ -352,6 +352,7 @@ func TestFleetTLSAndMistakes(t *testing.T) {
 		{"no key", good, "TOK_FILE_KEY=", []string{"print", "dex"}, 5, "the etcd store needs the fleet's key or passphrase"},
 		{"no key, status", good, "TOK_FILE_KEY=", []string{"status"}, 0, ""},
 		{"password in clear", "etcd:\n  endpoints: [http://10.0.0.1:2379]\n  prefix: /tok/\n", "TOK_ETCD_PASSWORD=pw", []string{"status"}, 2, "is not https"},
+		{"password in clear, no scheme", "etcd:\n  endpoints: [10.0.0.1:2379]\n  prefix: /tok/\n", "TOK_ETCD_PASSWORD=pw", []string{"status"}, 2, "is not https"},
 	} {
 		host := newFleetHost(t, op, c, tc.block)
 		if tc.env != "" {
