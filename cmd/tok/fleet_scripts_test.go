@@ -14,10 +14,11 @@ import (
 )
 
 // etcdScripts run a second time with TOK_STORE=etcd on a real three-member
-// cluster, each under its own prefix: login, print, refresh, logout,
-// import, exec with --serve and --token-files, and MCP servers keep their
-// promises on the fleet's store.
-var etcdScripts = []string{"login_browser", "refresh", "logout", "import", "exec_basic", "exec_files", "exec_serve", "mcp_login"}
+// cluster, each under its own prefix: login, print, refresh, logout (and
+// --all), import, exec with --serve and --token-files, MCP servers,
+// narrowed tokens, the audit log, identity, --revoke-on-exit and client
+// credentials keep their promises on the fleet's store.
+var etcdScripts = []string{"login_browser", "refresh", "logout", "logout_all", "import", "exec_basic", "exec_files", "exec_serve", "mcp_login", "narrow", "audit", "identity", "revoke_on_exit", "cc_svc"}
 
 func TestScriptsEtcd(t *testing.T) {
 	t.Parallel()

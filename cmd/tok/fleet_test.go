@@ -18,8 +18,12 @@ import (
 	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
-// fleetPassphrase is the key every simulated host shares.
-const fleetPassphrase = "fleet passphrase shared by the hosts"
+// fleetKey is the file-store key every simulated host shares (README "A
+// store shared by a fleet"), and otherKey one no host uses.
+const (
+	fleetKey = "AGE-SECRET-KEY-147UUA6X0R2TAQALE9P2WC84J70HCS8GKHY6V2UJ0ETTZWCYNSQMSZFM09E"
+	otherKey = "AGE-SECRET-KEY-1KTW722D003MJ4UV4XAGQ4JZT4D5KYHTPYJTLP5YUFUWZ7QX6PP6Q23TAX4"
+)
 
 // newFleetHost is one machine of a fleet: its own HOME, config and state
 // dir, the shared provider, and store: etcd on the shared cluster.
@@ -29,7 +33,7 @@ func newFleetHost(t *testing.T, op *testop.Server, c *testetcd.Cluster, etcdBloc
 		etcdBlock = fmt.Sprintf("etcd:\n  endpoints: [%s]\n  prefix: /tok/\n", strings.Join(c.Endpoints, ", "))
 	}
 	return newTokEnv(t, withProvider(op), withConfig(defaultConfig+"store: etcd\n"+etcdBlock),
-		withoutEnv("TOK_STORE"), withEnv("TOK_PASSPHRASE="+fleetPassphrase))
+		withoutEnv("TOK_STORE"), withEnv("TOK_FILE_KEY="+fleetKey), withoutEnv("TOK_PASSPHRASE"))
 }
 
 // newFleet is a provider with strict rotation, a three-member cluster and
@@ -127,7 +131,7 @@ func scanForSecrets(t *testing.T, c *testetcd.Cluster, op *testop.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets := append(op.Secrets(), fleetPassphrase)
+	secrets := append(op.Secrets(), fleetKey)
 	if len(secrets) < 3 {
 		t.Fatalf("the provider reports %d secrets", len(secrets))
 	}
@@ -343,14 +347,16 @@ func TestFleetTLSAndMistakes(t *testing.T) {
 		{"no prefix", fmt.Sprintf("etcd:\n  endpoints: [%s]\n", strings.Join(c.Endpoints, ", ")), "", []string{"status"}, 2, "store: etcd needs endpoints and a prefix"},
 		{"no endpoints", "etcd:\n  prefix: /tok/\n", "", []string{"print", "dex"}, 2, "store: etcd needs endpoints and a prefix"},
 		{"unknown key", good + "  ca_flie: x\n", "", []string{"print", "dex"}, 2, "ca_flie"},
-		{"another key", good, "TOK_PASSPHRASE=not the fleet's", []string{"print", "dex"}, 5, "tok: this host's key does not open the fleet's records"},
-		{"no key", good, "TOK_PASSPHRASE=", []string{"print", "dex"}, 5, "the etcd store needs the fleet's key or passphrase"},
-		{"no key, status", good, "TOK_PASSPHRASE=", []string{"status"}, 0, ""},
+		{"another key", good, "TOK_FILE_KEY=" + otherKey, []string{"print", "dex"}, 5, "tok: this host's key does not open the fleet's records"},
+		{"a passphrase", good, "TOK_FILE_KEY=\x00TOK_PASSPHRASE=not the fleet's", []string{"print", "dex"}, 5, "tok: this host's key does not open the fleet's records"},
+		{"no key", good, "TOK_FILE_KEY=", []string{"print", "dex"}, 5, "the etcd store needs the fleet's key or passphrase"},
+		{"no key, status", good, "TOK_FILE_KEY=", []string{"status"}, 0, ""},
 		{"password in clear", "etcd:\n  endpoints: [http://10.0.0.1:2379]\n  prefix: /tok/\n", "TOK_ETCD_PASSWORD=pw", []string{"status"}, 2, "is not https"},
+		{"password in clear, no scheme", "etcd:\n  endpoints: [10.0.0.1:2379]\n  prefix: /tok/\n", "TOK_ETCD_PASSWORD=pw", []string{"status"}, 2, "is not https"},
 	} {
 		host := newFleetHost(t, op, c, tc.block)
 		if tc.env != "" {
-			host.env = append(host.env, tc.env)
+			host.env = append(host.env, strings.Split(tc.env, "\x00")...)
 		}
 		_, stderr, code := host.result(tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {

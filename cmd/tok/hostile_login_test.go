@@ -30,7 +30,7 @@ func TestHostileTokenEndpoint(t *testing.T) {
 		wantErr     string
 	}{
 		{"html error page", 502, "text/html", "<html>" + hostileCanary + "</html>",
-			"token endpoint returned an unexpected response (HTTP 502, text/html)"},
+			"token endpoint returned an unexpected response (HTTP 502, text/html); the provider is busy or down: try again shortly"},
 		{"error inside 200", 200, "application/json", `{"error":"invalid_grant","access_token":"` + hostileCanary + `"}`,
 			"token endpoint refused the request: invalid_grant"},
 		{"over 1 MiB", 200, "application/json", `{"access_token":"` + strings.Repeat(hostileCanary, 1<<16) + `"}`,

@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -91,9 +93,31 @@ func kubeCA(srv *httptest.Server) string {
 	return base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
 }
 
+// kubectlExecVersion is the newest ExecCredential version the kubectl on
+// PATH takes: v1 from kubectl 1.22, v1beta1 before (Debian bookworm's
+// kubernetes-client is 1.20).
+func kubectlExecVersion() (string, error) {
+	out, err := exec.Command("kubectl", "version", "--client", "-o", "json").Output()
+	if err != nil {
+		return "", fmt.Errorf("kubectl version: %v", err)
+	}
+	var v struct {
+		ClientVersion struct{ Major, Minor string } `json:"clientVersion"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		return "", fmt.Errorf("kubectl version: %v", err)
+	}
+	minor, _ := strconv.Atoi(strings.TrimRight(v.ClientVersion.Minor, "+"))
+	if v.ClientVersion.Major == "1" && minor < 22 {
+		return "client.authentication.k8s.io/v1beta1", nil
+	}
+	return "client.authentication.k8s.io/v1", nil
+}
+
 // kubeapi FILE... runs startKubeAPI against the script's provider for the
-// rest of the script. It writes its URL over KUBEAPI and its CA over
-// KUBECA in each FILE, and appends each accepted request to
+// rest of the script. It writes its URL over KUBEAPI, its CA over KUBECA
+// and the ExecCredential version kubectl takes over KUBEEXEC (also set as
+// $KUBEEXEC) in each FILE, and appends each accepted request to
 // $WORK/kubeapi.log.
 func cmdKubeAPI(ts *testscript.TestScript, neg bool, args []string) {
 	op := server(ts)
@@ -108,8 +132,12 @@ func cmdKubeAPI(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	})
 	ts.Defer(srv.Close)
+	version, err := kubectlExecVersion()
+	ts.Check(err)
+	ts.Setenv("KUBEEXEC", version)
 	for _, f := range args {
 		replaceInFile(ts, f, "KUBEAPI", srv.URL)
 		replaceInFile(ts, f, "KUBECA", kubeCA(srv))
+		replaceInFile(ts, f, "KUBEEXEC", version)
 	}
 }

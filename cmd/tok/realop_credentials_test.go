@@ -92,6 +92,10 @@ func TestRealProviderCredentialHelpers(t *testing.T) {
 		t.Errorf("the forge did not take tok's token:\n%s", log)
 	}
 
+	execVersion, err := kubectlExecVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
 	kubeconfig := fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
@@ -101,7 +105,7 @@ users:
 - name: real
   user:
     exec:
-      apiVersion: client.authentication.k8s.io/v1
+      apiVersion: %s
       command: tok
       args: [kube-credential, real]
       interactiveMode: Never
@@ -109,7 +113,7 @@ contexts:
 - name: real
   context: {cluster: real, user: real}
 current-context: real
-`, api.URL, kubeCA(api))
+`, api.URL, kubeCA(api), execVersion)
 	if err := os.WriteFile(filepath.Join(work, "kubeconfig"), []byte(kubeconfig), 0o600); err != nil {
 		t.Fatal(err)
 	}

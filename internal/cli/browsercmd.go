@@ -16,11 +16,31 @@ import (
 // existing executable is used whole, spaces and all (a Windows browser
 // under WSL lives in "Program Files"); otherwise it is split as a shell
 // would split it (quotes, backslashes). A %s in an argument is replaced by
-// url; without one, url is the last argument. A value that still names no
+// url; without one, url is the last argument. A list of such commands
+// separated by ':' (';' on Windows) gives the first usable one. A value
+// that still names no
 // program is a *flow.BrowserError: the login ends at once with the reason
 // instead of waiting for a redirect that will never come.
 func browserCommand(name, value, url string, lookPath func(string) (string, error)) ([]string, error) {
 	value = strings.TrimSpace(value)
+	argv, err := browserArgv(name, value, url, lookPath)
+	if err == nil {
+		return argv, nil
+	}
+	// BROWSER may list several commands, as xdg-open and Python's
+	// webbrowser read it (firefox:chromium): the first usable one wins.
+	if list := strings.Split(value, string(os.PathListSeparator)); len(list) > 1 {
+		for _, one := range list {
+			if argv, lerr := browserArgv(name, strings.TrimSpace(one), url, lookPath); lerr == nil {
+				return argv, nil
+			}
+		}
+	}
+	return nil, err
+}
+
+// browserArgv is browserCommand for one command.
+func browserArgv(name, value, url string, lookPath func(string) (string, error)) ([]string, error) {
 	if isExecutable(value, lookPath) {
 		return []string{value, url}, nil
 	}

@@ -71,7 +71,10 @@ func TestBrowserCommand(t *testing.T) {
 		{"firefox --new-window", []string{"firefox", "--new-window", u}, ""},
 		{"wslview", []string{"wslview", u}, ""},
 		{"firefox --url=%s --x", []string{"firefox", "--url=" + u, "--x"}, ""},
-		{exe + " --private", nil, "no program"}, // neither whole nor split
+		{"nosuchbrowser:firefox --private-window", []string{"firefox", "--private-window", u}, ""}, // a list
+		{"nosuch:alsonot", nil, "no program nosuch:alsonot to run"},
+		{"firefox --url=http://x:%s", []string{"firefox", "--url=http://x:" + u}, ""}, // a colon, not a list
+		{exe + " --private", nil, "no program"},                                       // neither whole nor split
 		{"nosuchbrowser", nil, "no program nosuchbrowser to run"},
 		{notExe, nil, "no program"},
 		{`"` + exe, nil, "a double quote is not closed"},

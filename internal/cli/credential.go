@@ -27,8 +27,16 @@ const (
 // printCredential writes t's ID token (id-token) or a Kubernetes
 // ExecCredential (exec-credential) on stdout and logs the hand-out as
 // verb. The ExecCredential holds the ID token when the provider says
-// kube_token: id_token, else the access token.
-func (a *App) printCredential(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration, format, verb string) error {
+// kube_token: id_token, else the access token, narrowed to scopes when
+// there are any (README "Narrowed tokens for agents").
+func (a *App) printCredential(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration, format, verb string, scopes []string) error {
+	idToken := format == formatIDToken || p.KubeToken == config.KubeIDToken
+	if idToken && len(scopes) > 0 {
+		// Only an access token can be narrowed; handing out the whole ID
+		// token instead would break the promise of --scope.
+		return tokerr.New(tokerr.Usage, "--scope narrows access tokens, not the ID token %s hands out", t).
+			WithHint("leave out --scope, or use kube_token: access_token")
+	}
 	version := ""
 	if format == formatExecCredential {
 		v, err := kubecred.APIVersion(a.getenv(kubecred.EnvExecInfo))
@@ -37,7 +45,7 @@ func (a *App) printCredential(ctx context.Context, t token.Target, p *provider.P
 		}
 		version = v
 	}
-	rec, value, expiry, err := a.credential(ctx, t, p, minTTL, format == formatIDToken || p.KubeToken == config.KubeIDToken)
+	rec, value, expiry, err := a.credential(ctx, t, p, minTTL, idToken, scopes)
 	if err != nil {
 		a.refused(verb, t.String(), err)
 		return err
@@ -58,8 +66,9 @@ func (a *App) printCredential(ctx context.Context, t token.Target, p *provider.P
 }
 
 // credential is the token to hand out for t, with minTTL left, and when it
-// expires: the ID token when idToken is set, else the access token.
-func (a *App) credential(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration, idToken bool) (*store.Record, string, time.Time, error) {
+// expires: the ID token when idToken is set, else the access token
+// (narrowed to scopes when there are any).
+func (a *App) credential(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration, idToken bool, scopes []string) (*store.Record, string, time.Time, error) {
 	if idToken {
 		rec, expiry, err := a.freshIDToken(ctx, t, p, minTTL)
 		if err != nil {
@@ -67,7 +76,13 @@ func (a *App) credential(ctx context.Context, t token.Target, p *provider.Provid
 		}
 		return rec, rec.IDToken, expiry, nil
 	}
-	rec, err := a.fresh(ctx, t, p, minTTL)
+	var rec *store.Record
+	var err error
+	if len(scopes) > 0 {
+		rec, err = a.narrowed(ctx, t, p, scopes, minTTL)
+	} else {
+		rec, err = a.fresh(ctx, t, p, minTTL)
+	}
 	if err != nil {
 		return nil, "", time.Time{}, err
 	}

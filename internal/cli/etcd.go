@@ -3,10 +3,10 @@ package cli
 import (
 	"context"
 	"net"
-	"net/url"
 	"os"
 	"strings"
 
+	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
@@ -22,7 +22,7 @@ func (a *App) etcdStore() (*store.Etcd, error) {
 		return nil, tokerr.New(tokerr.Usage, "store: etcd needs endpoints and a prefix in the etcd: block of %s", a.configName()).
 			WithHint("see the README, A store shared by a fleet")
 	}
-	if err := a.checkEtcdEndpoints(c.Endpoints); err != nil {
+	if err := a.checkEtcdEndpoints(c); err != nil {
 		return nil, err
 	}
 	seal, err := a.fleetSealer()
@@ -63,18 +63,29 @@ func (a *App) fleetSealer() (store.Sealer, error) {
 }
 
 // checkEtcdEndpoints refuses to send TOK_ETCD_PASSWORD in clear across a
-// network: http:// endpoints are for loopback.
-func (a *App) checkEtcdEndpoints(endpoints []string) error {
+// network: http:// endpoints are for loopback. An endpoint without a
+// scheme is TLS only when the etcd: block has TLS files, as the etcd
+// client treats it.
+func (a *App) checkEtcdEndpoints(c config.Etcd) error {
 	if a.getenv("TOK_ETCD_PASSWORD") == "" {
 		return nil
 	}
-	for _, ep := range endpoints {
-		u, err := url.Parse(ep)
-		if err != nil || u.Scheme == "https" || u.Scheme == "unixs" {
+	for _, ep := range c.Endpoints {
+		scheme, rest, found := strings.Cut(ep, "://")
+		if !found {
+			scheme, rest = "http", ep
+			if c.CAFile != "" || c.CertFile != "" {
+				scheme = "https"
+			}
+		}
+		if scheme == "https" || scheme == "unixs" || scheme == "unix" {
 			continue
 		}
-		host := u.Hostname()
-		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() || u.Scheme == "unix" {
+		host := rest
+		if h, _, err := net.SplitHostPort(strings.TrimSuffix(rest, "/")); err == nil {
+			host = h
+		}
+		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
 			continue
 		}
 		return tokerr.New(tokerr.Usage, "etcd endpoint %s is not https: TOK_ETCD_PASSWORD would cross the network in clear", ep).

@@ -67,7 +67,7 @@ func (op *fakeOP) serve(w http.ResponseWriter, r *http.Request) {
 	if set {
 		w.Header().Set("Content-Type", a.contentType)
 		w.WriteHeader(a.status)
-		fmt.Fprint(w, a.body)
+		fmt.Fprint(w, echoed(a.body, r))
 		return
 	}
 	if key == "revoke" {
@@ -76,6 +76,18 @@ func (op *fakeOP) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"access_token": fmt.Sprintf("%s-at-%d", secretMark, n),
 		"refresh_token": fmt.Sprintf("%s-rt-%d", secretMark, n), "token_type": "Bearer", "expires_in": 3600})
+}
+
+// echoed is a hostile provider's body: $refresh_token and $client_secret
+// become what the request carried, as a provider that repeats the request
+// in its error_description would answer.
+func echoed(body string, r *http.Request) string {
+	_, basic, _ := r.BasicAuth()
+	secret := r.PostForm.Get("client_secret")
+	if secret == "" {
+		secret = basic
+	}
+	return strings.NewReplacer("$refresh_token", r.PostForm.Get("refresh_token"), "$client_secret", secret).Replace(body)
 }
 
 // secretMark starts every token and secret the fast tier hands tok: no
@@ -153,8 +165,9 @@ func expired(f *fastTok) {
 }
 
 const (
-	invalidGrant  = `{"error":"invalid_grant","error_description":"refresh token is spent"}`
-	invalidClient = `{"error":"invalid_client"}`
+	// Both echo the request's secret: tok must not print it.
+	invalidGrant  = `{"error":"invalid_grant","error_description":"refresh token $refresh_token is spent"}`
+	invalidClient = `{"error":"invalid_client","error_description":"client secret $client_secret is wrong"}`
 	htmlDown      = "<html>" + secretMark + " 503</html>"
 )
 
@@ -206,11 +219,11 @@ func TestVerbErrors(t *testing.T) {
 		{"print never logged in", nil, "", []string{"print", "dex"}, 4, []string{"tok: no usable login for dex", "run: tok login dex"}},
 		{"print unknown account", imported, "", []string{"print", "dex:other"}, 4, []string{"no usable login for dex:other", "run: tok login dex:other"}},
 		{"print refresh rejected", then(expired, refreshAnswers(400, invalidGrant)), "", []string{"print", "dex"}, 4,
-			[]string{"tok: no usable login for dex: the provider rejected the refresh", "run: tok login dex"}},
+			[]string{"tok: no usable login for dex: the provider rejected the refresh: token endpoint refused the request: invalid_grant (refresh token [redacted] is spent)", "run: tok login dex"}},
 		{"print provider down", then(expired, down), "", []string{"print", "dex"}, 1, []string{"tok: ", "unexpected response (HTTP 503, text/html)"}},
 		{"print store unavailable", unavailable, "", []string{"print", "dex"}, 5, []string{"tok: ", "not reachable"}},
 		{"print client secret refused", func(f *fastTok) { f.op.answer("client_credentials", 401, invalidClient) }, "",
-			[]string{"print", "svc"}, 1, []string{"invalid_client"}},
+			[]string{"print", "svc"}, 1, []string{"invalid_client (client secret [redacted] is wrong)"}},
 		// refresh
 		{"refresh never logged in", nil, "", []string{"refresh", "dex"}, 4, []string{"no usable login for dex", "run: tok login dex"}},
 		{"refresh rejected", then(imported, refreshAnswers(400, invalidGrant)), "", []string{"refresh", "dex"}, 4,

@@ -54,5 +54,5 @@ func runKubeCredential(ctx context.Context, a *App, opts *kubeOptions) error {
 	if err != nil {
 		return err
 	}
-	return a.printCredential(ctx, t, p, minTTL, formatExecCredential, "kube-credential")
+	return a.printCredential(ctx, t, p, minTTL, formatExecCredential, "kube-credential", nil)
 }

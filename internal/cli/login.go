@@ -150,7 +150,7 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 		RedirectPort: p.RedirectPort,
 		NoBrowser:    opts.NoBrowser,
 		Stdin:        a.Stdin,
-		Stderr:       a.Stderr,
+		ShowURL:      a.showAuthURL,
 		HTTPClient:   a.httpClient(),
 		Note:         a.noteLine,
 		Warn:         a.warnLine,
@@ -211,7 +211,7 @@ func lifetime(rec *store.Record, now time.Time) string {
 	case rec.ExpiryUnknown && rec.Expiry.IsZero():
 		return "lifetime unknown: used until the provider rejects it"
 	case rec.ExpiryUnknown:
-		return fmt.Sprintf("lifetime unknown, renewed in %s (default_ttl), %s", rec.Expiry.Sub(now).Round(time.Second), refresh)
+		return fmt.Sprintf("lifetime unknown, renewed in %s (default_ttl)", rec.Expiry.Sub(now).Round(time.Second))
 	case rec.Expiry.IsZero():
 		return "does not expire"
 	}

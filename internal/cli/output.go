@@ -18,14 +18,16 @@ package cli
 //   - Domain packages never print these lines. They return typed errors
 //     (tokerr.Error carries the exit status and hint), or take a
 //     Note/Warn func(string) that is given a.noteLine or a.warnLine.
-//   - The device flow's display (deviceDisplay) is the one place that
-//     draws on the terminal: art and a countdown only when stderr is a
-//     terminal, plain lines otherwise.
+//   - The consent flows' displays (showAuthURL, deviceDisplay) print the
+//     instructions a person follows, without the prefix; only the device
+//     display draws (art, a countdown), and only when stderr is a
+//     terminal: plain lines otherwise.
 
 import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/tok-cli/tok/internal/flow"
@@ -79,7 +81,7 @@ func (a *App) printError(err error) {
 func errorLine(err error) string {
 	line := oneLine(err.Error())
 	// A refusal whose fix is one of tok's own settings names it first.
-	for _, hint := range []string{flow.SettingHint(err), tokerr.HintOf(err)} {
+	for _, hint := range []string{flow.SettingHint(err), flow.BusyHint(err, time.Now()), tokerr.HintOf(err)} {
 		if hint != "" {
 			line += "; " + hint
 		}

@@ -79,7 +79,7 @@ func runPrint(ctx context.Context, a *App, opts *printOptions) error {
 		return err
 	}
 	if opts.Format == formatIDToken || opts.Format == formatExecCredential {
-		return a.printCredential(ctx, t, p, minTTL, opts.Format, "print")
+		return a.printCredential(ctx, t, p, minTTL, opts.Format, "print", splitScopes(opts.Scopes))
 	}
 	var rec *store.Record
 	if scopes := splitScopes(opts.Scopes); len(scopes) > 0 {

@@ -7,8 +7,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"syscall"
 	"sync"
+	"syscall"
 )
 
 // Cluster is what the helper does with the cluster; errors are *Error.

@@ -85,7 +85,7 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	case err != nil && ctx.Err() != nil:
 		err = unfinished(ctx)
 	case err != nil:
-		err = TokenEndpointError(err)
+		err = TokenEndpointError(err, r.client().Secrets().With(got.code, verifier))
 	default:
 		err = CheckBearer(tok)
 	}
@@ -123,16 +123,10 @@ func listenLoopback(port int) (net.Listener, error) {
 // *BrowserError from the opener ends the login; any other failure leaves
 // the URL for the user to open.
 func announce(r *Request, authURL string) error {
-	w := r.stderr()
-	if r.NoBrowser {
-		fmt.Fprintf(w, "%s\n", authURL)
-		if r.Stdin != nil {
-			fmt.Fprintln(w, "If your browser cannot reach this machine, paste the address it ends on here.")
-		}
-		return nil
+	if r.ShowURL != nil {
+		r.ShowURL(AuthURL{URL: authURL, Opening: !r.NoBrowser, Pasteable: r.NoBrowser && r.Stdin != nil})
 	}
-	fmt.Fprintf(w, "Opening your browser to log in. If it does not open, visit:\n  %s\n", authURL)
-	if r.OpenBrowser == nil {
+	if r.NoBrowser || r.OpenBrowser == nil {
 		return nil
 	}
 	err := r.OpenBrowser(authURL)

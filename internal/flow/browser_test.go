@@ -42,7 +42,7 @@ func baseRequest(p *provider, stderr io.Writer) Request {
 		Issuer:      testIssuer,
 		AuthParams:  map[string]string{"prompt": "consent"},
 		TokenParams: map[string]string{"resource": "https://api.example"},
-		Stderr:      stderr,
+		ShowURL:     printURL(stderr),
 		Note:        func(msg string) { fmt.Fprintf(stderr, "tok: %s\n", msg) },
 		Warn:        func(msg string) { fmt.Fprintf(stderr, "tok: warning: %s\n", msg) },
 		HTTPClient:  p.srv.Client(),
@@ -403,7 +403,7 @@ func TestBrowserExchangeFails(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newProvider(t, tt.reply)
 			b := startBrowser(t, p, nil)
-			b.fail(url.Values{"code": {"c"}}, tt.sentence)
+			b.fail(url.Values{"code": {testCode}}, tt.sentence)
 			_, err := b.wait()
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -452,7 +452,7 @@ func TestBrowserPastedError(t *testing.T) {
 	in, paste := io.Pipe()
 	defer paste.Close()
 	b := startBrowser(t, p, func(r *Request) { r.NoBrowser = true; r.Stdin = in })
-	io.WriteString(paste, b.callbackURL(url.Values{"code": {"c"}, "iss": {"https://evil.example"}})+"\n")
+	io.WriteString(paste, b.callbackURL(url.Values{"code": {testCode}, "iss": {"https://evil.example"}})+"\n")
 	if _, err := b.wait(); err == nil || !strings.Contains(err.Error(), "mix-up") {
 		t.Fatalf("err = %v", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"io"
 	"net/url"
 	"strings"
 	"sync"
@@ -173,7 +172,6 @@ func loginInChromium(t *testing.T, browser context.Context, op *testop.Server, t
 		OAuth: oauth2.Config{ClientID: testop.PublicClientID, Scopes: []string{"openid", "email"},
 			Endpoint: oauth2.Endpoint{AuthURL: op.Issuer + "/authorize", TokenURL: op.Issuer + "/oauth/token"}},
 		Issuer: op.Issuer,
-		Stderr: io.Discard,
 		Target: target,
 	}
 	if fail {

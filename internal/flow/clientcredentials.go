@@ -37,7 +37,7 @@ func ClientCredentials(ctx context.Context, r Request) (*oauth2.Token, error) {
 	}
 	tok, err := cc.Token(r.httpContext(ctx))
 	if err != nil {
-		return nil, TokenEndpointError(err)
+		return nil, TokenEndpointError(err, r.client().Secrets())
 	}
 	return tok, CheckBearer(tok)
 }

@@ -76,13 +76,13 @@ func TestClientCredentialsNeedsSecret(t *testing.T) {
 
 func TestTokenEndpointErrorKeepsCause(t *testing.T) {
 	re := &oauth2.RetrieveError{ErrorCode: "invalid_grant", Body: []byte(canary)}
-	err := TokenEndpointError(re)
+	err := TokenEndpointError(re, nil)
 	var got *oauth2.RetrieveError
 	if !errors.As(err, &got) || got.ErrorCode != "invalid_grant" {
 		t.Errorf("errors.As lost the RetrieveError: %v", err)
 	}
 	assertNoCanary(t, "error", err.Error())
-	if err := TokenEndpointError(context.DeadlineExceeded); !errors.Is(err, context.DeadlineExceeded) {
+	if err := TokenEndpointError(context.DeadlineExceeded, nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("context error reshaped: %v", err)
 	}
 }

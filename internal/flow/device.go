@@ -53,12 +53,12 @@ func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
 	if _, err := paramOptions("token_params", r.TokenParams, reservedTokenParams); err != nil {
 		return nil, err
 	}
-	da, err := deviceAuth(ctx, &r, authParams)
+	da, err := deviceAuthRetrying(ctx, &r, authParams)
 	if ctx.Err() != nil {
 		return nil, unfinished(ctx)
 	}
 	if err != nil {
-		return nil, endpointError("device authorization endpoint", err)
+		return nil, endpointError("device authorization endpoint", err, r.client().Secrets())
 	}
 	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
 		return nil, errors.New("device authorization endpoint returned no device_code, user_code or verification_uri")
@@ -103,6 +103,7 @@ func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) 
 		interval = time.Duration(da.Interval) * time.Second
 	}
 	deadline := deviceDeadline(now, da)
+	secrets := r.client().Secrets().With(da.DeviceCode)
 	wait, failures := interval, 0
 	for {
 		if err := sleep(ctx, wait); err != nil {
@@ -133,7 +134,7 @@ func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) 
 		failures, wait = 0, interval
 		var re *oauth2.RetrieveError
 		if !errors.As(err, &re) {
-			return nil, TokenEndpointError(err)
+			return nil, TokenEndpointError(err, secrets)
 		}
 		if wire.Transient(err) {
 			// HTTP 429 or 5xx (JSON or a gateway's HTML page),
@@ -157,7 +158,7 @@ func pollDevice(ctx context.Context, r *Request, da *oauth2.DeviceAuthResponse) 
 		case "expired_token":
 			return nil, errDeviceExpired
 		default:
-			return nil, TokenEndpointError(err)
+			return nil, TokenEndpointError(err, secrets)
 		}
 	}
 }
@@ -167,4 +168,31 @@ func retryAfter(re *oauth2.RetrieveError, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return wire.RetryAfter(re.Response.Header, now)
+}
+
+// deviceAuthAttempts bounds the device authorization requests sent to a
+// busy provider.
+const deviceAuthAttempts = 3
+
+// deviceAuthRetrying sends the device authorization request again when the
+// provider answers that it is busy (HTTP 429 or 5xx,
+// temporarily_unavailable): after its Retry-After (capped at a minute),
+// else after 5 seconds, at most deviceAuthAttempts times in all. A network
+// failure is not retried: nothing answered.
+func deviceAuthRetrying(ctx context.Context, r *Request, params map[string]string) (*oauth2.DeviceAuthResponse, error) {
+	now, sleep := r.clock(), r.sleeper()
+	for attempt := 1; ; attempt++ {
+		da, err := deviceAuth(ctx, r, params)
+		var re *oauth2.RetrieveError
+		if err == nil || attempt == deviceAuthAttempts || !errors.As(err, &re) || !wire.Transient(err) {
+			return da, err
+		}
+		wait := wire.RetryAfterOf(err, now())
+		if wait == 0 {
+			wait = slowDownStep
+		}
+		if sleep(ctx, wait) != nil {
+			return nil, err
+		}
+	}
 }

@@ -263,3 +263,36 @@ func TestDeviceConfidentialClientAuthenticatesEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// A busy device authorization endpoint is asked again, after its
+// Retry-After or 5 seconds, at most three times in all.
+func TestDeviceAuthorizationBusy(t *testing.T) {
+	busy := reply{429, "application/json", `{"error":"temporarily_unavailable"}`, "2"}
+	gateway := reply{503, "text/html", "<p>" + canary, ""}
+	for _, tt := range []struct {
+		name       string
+		queue      []reply
+		wantErr    string
+		wantSleeps []time.Duration
+	}{
+		{"busy, then a code", []reply{busy, gateway}, "", []time.Duration{2 * time.Second, 5 * time.Second, time.Second}},
+		{"busy for good", []reply{busy, gateway, busy, busy}, "device authorization endpoint refused the request: temporarily_unavailable", []time.Duration{2 * time.Second, 5 * time.Second}},
+		{"refused: no retry", []reply{jsonReply(400, `{"error":"invalid_client"}`)}, "invalid_client", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newProvider(t, jsonReply(200, goodToken))
+			p.deviceQueue = tt.queue
+			p.deviceReply = jsonReply(200, withInterval(`,"interval":1`))
+			clock := &fakeClock{}
+			r := Request{OAuth: oauth2.Config{ClientID: "c", Endpoint: p.endpoint()}, HTTPClient: p.srv.Client(),
+				now: clock.Now, sleep: clock.Sleep}
+			_, err := Device(context.Background(), r)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if !reflect.DeepEqual(clock.sleeps, tt.wantSleeps) {
+				t.Errorf("sleeps = %v, want %v", clock.sleeps, tt.wantSleeps)
+			}
+		})
+	}
+}

@@ -19,7 +19,8 @@ const maxDescription = 200
 
 // EndpointError is a refusal or an unreadable answer from an OAuth endpoint.
 // Its message never carries the response body, only the RFC 6749 §5.2 error
-// code and a cleaned, shortened description.
+// code and a cleaned, shortened description, with the request's secrets
+// redacted from both.
 type EndpointError struct {
 	Endpoint    string // "token endpoint", "device authorization endpoint"
 	Code        string // RFC 6749 §5.2 error code; "" when the body was not an OAuth error
@@ -54,10 +55,14 @@ func (e *EndpointError) Error() string {
 func (e *EndpointError) Unwrap() error { return e.err }
 
 // TokenEndpointError reshapes an error from an oauth2 token request into one
-// that is safe to print. Use it for refreshes too.
-func TokenEndpointError(err error) error { return endpointError("token endpoint", err) }
+// that is safe to print. Use it for refreshes too. secrets are what the
+// request carried (wire.Secrets): a provider that echoes them is not
+// believed.
+func TokenEndpointError(err error, secrets wire.Secrets) error {
+	return endpointError("token endpoint", err, secrets)
+}
 
-func endpointError(endpoint string, err error) error {
+func endpointError(endpoint string, err error, secrets wire.Secrets) error {
 	if err == nil {
 		return nil
 	}
@@ -78,12 +83,12 @@ func endpointError(endpoint string, err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		e := &EndpointError{Endpoint: endpoint, err: re,
-			Code:        wire.Clean(re.ErrorCode, 64),
-			Description: wire.Clean(re.ErrorDescription, maxDescription)}
+			Code:        secrets.Clean(re.ErrorCode, 64),
+			Description: secrets.Clean(re.ErrorDescription, maxDescription)}
 		if re.Response != nil {
 			e.Status = re.Response.StatusCode
 			e.ContentType, _, _ = mime.ParseMediaType(re.Response.Header.Get("Content-Type"))
-			e.ContentType = wire.Clean(e.ContentType, 64)
+			e.ContentType = secrets.Clean(e.ContentType, 64)
 		}
 		return e
 	}

@@ -1,6 +1,9 @@
 // Package flow runs tok's consent flows: the authorization code flow with
 // PKCE in a browser, the device authorization grant, and client credentials.
 // It leans on golang.org/x/oauth2 and writes by hand only what that lacks.
+// It is protocol only: what the person sees (the URL to open, the device
+// code, notes and warnings) is the caller's, through Request's ShowURL,
+// DisplayCode, Note and Warn.
 package flow
 
 import (
@@ -29,13 +32,16 @@ type Request struct {
 	NoBrowser    bool                   // print the URL only; accept a pasted redirect URL on Stdin
 	OpenBrowser  func(url string) error // nil = don't open
 	Stdin        io.Reader              // pasted redirect URLs (may be nil)
-	Stderr       io.Writer              // the browser flow's instructions: the URL to open
 	HTTPClient   *http.Client           // token endpoint calls
 	Target       string                 // what the login is for, shown on the browser's pages ("" = not named)
 
 	// Note and Warn, when set, tell the person something in passing: one
 	// line each, without the "tok: " or "tok: warning: " the caller adds.
 	Note, Warn func(msg string)
+
+	// ShowURL shows the person the browser flow's authorization URL
+	// before tok hands it to OpenBrowser; nil shows nothing.
+	ShowURL func(AuthURL)
 
 	// DisplayCode shows the device flow's user code to the person (RFC
 	// 8628 §3.3) and returns a function that Device calls once polling
@@ -46,6 +52,14 @@ type Request struct {
 	// Test seams: a clock and a context-aware sleep for the device flow.
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// AuthURL is the browser flow's authorization request (RFC 6749 §4.1.1)
+// as the person sees it.
+type AuthURL struct {
+	URL       string
+	Opening   bool // tok hands it to the browser opener (no NoBrowser)
+	Pasteable bool // tok reads the address the browser ends on from Stdin
 }
 
 // DeviceCode is what a person needs to approve a device login (RFC 8628
@@ -71,13 +85,6 @@ func (r *Request) warn(format string, args ...any) {
 	if r.Warn != nil {
 		r.Warn(fmt.Sprintf(format, args...))
 	}
-}
-
-func (r *Request) stderr() io.Writer {
-	if r.Stderr == nil {
-		return io.Discard
-	}
-	return r.Stderr
 }
 
 func (r *Request) clock() func() time.Time {

@@ -13,12 +13,18 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // Fuzz targets for every answer flow reads from outside: token responses,
 // device authorization responses and callback queries. Seeds are added
 // here and kept in testdata/fuzz; `make fuzz` runs each for a while and
 // plain `go test` replays the corpus.
+
+// fuzzSecret is what the fuzzed request carried: a provider's echo of it
+// is never shown.
+const fuzzSecret = "fz-device-code-91c2"
 
 // safeLine reports whether msg is fit for the one error line tok prints:
 // no control or format characters and a bounded length.
@@ -47,6 +53,7 @@ func FuzzParseTokenResponse(f *testing.F) {
 	f.Add(200, "text/plain", []byte("error=access_denied"))
 	f.Add(502, "text/html", []byte("<html>bad gateway</html>"))
 	f.Add(200, "application/json", []byte(`{"access_token":1,"expires_in":"1e9"}`))
+	f.Add(400, "application/json", []byte(`{"error":"`+fuzzSecret+`","error_description":"device_code=`+fuzzSecret+` `+fuzzSecret[:4]+"\u001b"+fuzzSecret[4:]+`"}`))
 	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
 		if status < 100 || status > 999 {
 			return
@@ -57,7 +64,11 @@ func FuzzParseTokenResponse(f *testing.F) {
 			if tok != nil {
 				t.Fatal("both a token and an error")
 			}
-			safeLine(t, "error", TokenEndpointError(err).Error())
+			msg := TokenEndpointError(err, wire.Secrets{fuzzSecret}).Error()
+			safeLine(t, "error", msg)
+			if strings.Contains(msg, fuzzSecret) {
+				t.Fatalf("error shows the request's secret: %q", msg)
+			}
 			return
 		}
 		if tok.AccessToken == "" {
@@ -104,7 +115,7 @@ func FuzzExchangeResponse(f *testing.F) {
 		if err == nil {
 			err = CheckBearer(tok)
 		} else {
-			err = TokenEndpointError(err)
+			err = TokenEndpointError(err, nil)
 		}
 		if err != nil {
 			safeLine(t, "error", err.Error())

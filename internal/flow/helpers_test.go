@@ -20,6 +20,9 @@ import (
 
 const canary = "CANARY-s3cr3t-7f1e"
 
+// testCode is the authorization code the test browser brings back.
+const testCode = "auth-code-5d1e"
+
 // reply is one scripted HTTP answer of the fake provider.
 type reply struct {
 	status      int
@@ -45,6 +48,7 @@ type provider struct {
 	deviceAuth  []string // Authorization headers of device authorization requests
 	tokenReply  []reply  // consumed in order; the last one repeats
 	deviceReply reply
+	deviceQueue []reply // answered first, in order, before deviceReply
 }
 
 func newProvider(t *testing.T, tokenReplies ...reply) *provider {
@@ -73,7 +77,7 @@ func newProvider(t *testing.T, tokenReplies ...reply) *provider {
 			w.Header().Set("Retry-After", rep.retryAfter)
 		}
 		w.WriteHeader(rep.status)
-		io.WriteString(w, rep.body)
+		io.WriteString(w, echo(rep.body, r))
 	})
 	mux.HandleFunc("POST /device", func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
@@ -81,14 +85,33 @@ func newProvider(t *testing.T, tokenReplies ...reply) *provider {
 		p.deviceForms = append(p.deviceForms, r.PostForm)
 		p.deviceAuth = append(p.deviceAuth, r.Header.Get("Authorization"))
 		rep := p.deviceReply
+		if len(p.deviceQueue) > 0 {
+			rep, p.deviceQueue = p.deviceQueue[0], p.deviceQueue[1:]
+		}
 		p.mu.Unlock()
 		w.Header().Set("Content-Type", rep.contentType)
+		if rep.retryAfter != "" {
+			w.Header().Set("Retry-After", rep.retryAfter)
+		}
 		w.WriteHeader(rep.status)
-		io.WriteString(w, rep.body)
+		io.WriteString(w, echo(rep.body, r))
 	})
 	p.srv = httptest.NewServer(mux)
 	t.Cleanup(p.srv.Close)
 	return p
+}
+
+// echo is a hostile provider's reply that repeats the request: {{name}}
+// in body becomes the form value name, {{name%}} its URL encoding, and
+// {{authorization}} the HTTP Basic credentials.
+func echo(body string, r *http.Request) string {
+	var pairs []string
+	for k := range r.PostForm {
+		v := r.PostForm.Get(k)
+		pairs = append(pairs, "{{"+k+"}}", v, "{{"+k+"%}}", url.QueryEscape(v))
+	}
+	pairs = append(pairs, "{{authorization}}", strings.TrimPrefix(r.Header.Get("Authorization"), "Basic "))
+	return strings.NewReplacer(pairs...).Replace(body)
 }
 
 func (p *provider) endpoint() oauth2.Endpoint {
@@ -110,6 +133,20 @@ func assertForm(t *testing.T, what string, got, want url.Values) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("%s form body\n got: %v\nwant: %v", what, got, want)
+	}
+}
+
+// printURL is a ShowURL that prints what tok prints.
+func printURL(w io.Writer) func(AuthURL) {
+	return func(u AuthURL) {
+		if !u.Opening {
+			fmt.Fprintf(w, "%s\n", u.URL)
+			if u.Pasteable {
+				fmt.Fprintln(w, "If your browser cannot reach this machine, paste the address it ends on here.")
+			}
+			return
+		}
+		fmt.Fprintf(w, "Opening your browser to log in. If it does not open, visit:\n  %s\n", u.URL)
 	}
 }
 

@@ -3,6 +3,11 @@ package flow
 import (
 	"errors"
 	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // SettingHint names the setting in tok's own config that fixes a refusal
@@ -49,4 +54,19 @@ func refusal(err error) (code, desc string) {
 		return ee.Code, ee.Description
 	}
 	return "", ""
+}
+
+// BusyHint says when to try again after a refusal that means "later"
+// (HTTP 429 or 5xx, temporarily_unavailable, server_error): the server's
+// Retry-After, capped at a minute, where it gave one. "" otherwise.
+func BusyHint(err error, now time.Time) string {
+	var re *oauth2.RetrieveError
+	var be *wire.BusyError
+	if !errors.As(err, &be) && !(errors.As(err, &re) && wire.Transient(err)) {
+		return ""
+	}
+	if d := wire.RetryAfterOf(err, now); d > 0 {
+		return "the provider is busy: try again in " + d.Round(time.Second).String()
+	}
+	return "the provider is busy or down: try again shortly"
 }

@@ -6,13 +6,16 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 func endpointRefusal(code, desc string) error {
 	return fmt.Errorf("refreshing dex: %w", TokenEndpointError(&oauth2.RetrieveError{
-		Response: &http.Response{StatusCode: 400, Header: http.Header{}}, ErrorCode: code, ErrorDescription: desc}))
+		Response: &http.Response{StatusCode: 400, Header: http.Header{}}, ErrorCode: code, ErrorDescription: desc}, nil))
 }
 
 // Every refusal with a known fix in tok's settings names the setting.
@@ -43,6 +46,33 @@ func TestSettingHint(t *testing.T) {
 		got := SettingHint(tt.err)
 		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
 			t.Errorf("SettingHint(%v) = %q, want one with %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestBusyHint(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	busy := func(status int, code, retryAfter string) error {
+		h := http.Header{}
+		if retryAfter != "" {
+			h.Set("Retry-After", retryAfter)
+		}
+		return fmt.Errorf("refreshing dex: %w", TokenEndpointError(&oauth2.RetrieveError{
+			Response: &http.Response{StatusCode: status, Header: h}, ErrorCode: code}, nil))
+	}
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{busy(429, "", "30"), "the provider is busy: try again in 30s"},
+		{busy(503, "", "7200"), "the provider is busy: try again in 1m0s"},
+		{busy(400, "temporarily_unavailable", ""), "the provider is busy or down: try again shortly"},
+		{&wire.BusyError{Status: 503, Err: errors.New("no metadata")}, "the provider is busy or down: try again shortly"},
+		{busy(400, "invalid_grant", "30"), ""},
+		{errors.New("x"), ""},
+	} {
+		if got := BusyHint(tt.err, now); got != tt.want {
+			t.Errorf("BusyHint(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
 }

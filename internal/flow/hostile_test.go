@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // hostileReplies are token endpoint answers a real server will not give.
@@ -81,7 +83,7 @@ func TestBrowserExchangeHostile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newProvider(t, tt.reply)
 			b := startBrowser(t, p, nil)
-			resp, _ := b.do("GET", b.callbackURL(url.Values{"code": {"c"}}), "")
+			resp, _ := b.do("GET", b.callbackURL(url.Values{"code": {testCode}}), "")
 			if resp.StatusCode == http.StatusSeeOther {
 				b.do("GET", strings.TrimSuffix(b.redirectURI(), "/callback")+"/done", "")
 			}
@@ -187,5 +189,99 @@ func TestExchangeServerNeverAnswers(t *testing.T) {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		t.Error("a slow server reads as the login's own --timeout")
+	}
+}
+
+// A provider that echoes what tok sent in its refusal makes no secret of
+// the request reach the error tok prints (README "Promises"): the code and
+// verifier of a code exchange, the device_code of a poll, the client's
+// secret everywhere, as sent and URL-encoded.
+func TestProviderEchoesSecrets(t *testing.T) {
+	const secret = canary + "/+= x" // its URL encoding differs
+	echoAll := func(fields ...string) string {
+		var d []string
+		for _, f := range fields {
+			d = append(d, "{{"+f+"}}", "{{"+f+"%}}")
+		}
+		return `{"error":"{{` + fields[0] + `}}","error_description":"` + strings.Join(d, " ") + `"}`
+	}
+	tests := []struct {
+		name string
+		run  func(t *testing.T, p *provider, r Request) error
+	}{
+		{"code exchange", func(t *testing.T, p *provider, r Request) error {
+			p.tokenReply = []reply{jsonReply(400, echoAll("code", "code_verifier", "client_secret"))}
+			b := startBrowser(t, p, func(br *Request) { br.OAuth.ClientSecret = secret })
+			if resp, _ := b.do("GET", b.callbackURL(url.Values{"code": {testCode}}), ""); resp.StatusCode == http.StatusSeeOther {
+				b.do("GET", strings.TrimSuffix(b.redirectURI(), "/callback")+"/done", "")
+			}
+			_, err := b.wait()
+			return err
+		}},
+		{"device authorization", func(t *testing.T, p *provider, r Request) error {
+			p.deviceReply = jsonReply(400, echoAll("client_secret"))
+			_, err := Device(context.Background(), r)
+			return err
+		}},
+		{"device poll", func(t *testing.T, p *provider, r Request) error {
+			p.deviceReply = jsonReply(200, withInterval("1"))
+			p.tokenReply = []reply{jsonReply(400, echoAll("device_code", "client_secret"))}
+			_, err := Device(context.Background(), r)
+			return err
+		}},
+		{"client credentials in the form", func(t *testing.T, p *provider, r Request) error {
+			p.tokenReply = []reply{jsonReply(401, echoAll("client_secret"))}
+			_, err := ClientCredentials(context.Background(), r)
+			return err
+		}},
+		{"client credentials with Basic", func(t *testing.T, p *provider, r Request) error {
+			p.tokenReply = []reply{jsonReply(401, `{"error":"invalid_client","error_description":"Basic {{authorization}}"}`)}
+			r.OAuth.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
+			_, err := ClientCredentials(context.Background(), r)
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newProvider(t)
+			var stderr syncBuffer
+			r := baseRequest(p, &stderr)
+			r.OAuth.ClientSecret = secret
+			clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+			r.now, r.sleep = clock.Now, clock.Sleep
+			err := tt.run(t, p, r)
+			if err == nil {
+				t.Fatal("succeeded")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "[redacted]") {
+				t.Errorf("err = %q: the echo did not reach the message, the test proves nothing", msg)
+			}
+			p.mu.Lock()
+			sent := append(append([]url.Values(nil), p.tokenForms...), p.deviceForms...)
+			auth := append(append([]string(nil), p.tokenAuth...), p.deviceAuth...)
+			p.mu.Unlock()
+			var secrets []string
+			for _, f := range sent {
+				for _, k := range []string{"code", "code_verifier", "device_code", "client_secret"} {
+					if v := f.Get(k); v != "" {
+						secrets = append(secrets, v, url.QueryEscape(v))
+					}
+				}
+			}
+			for _, a := range auth {
+				if a != "" {
+					secrets = append(secrets, strings.TrimPrefix(a, "Basic "))
+				}
+			}
+			if len(secrets) == 0 {
+				t.Fatal("the request carried no secret")
+			}
+			for _, s := range secrets {
+				if strings.Contains(msg, s) || strings.Contains(stderr.String(), s) {
+					t.Errorf("err = %q\nshows %q", msg, s)
+				}
+			}
+		})
 	}
 }

@@ -148,7 +148,7 @@ func TestListenerClosesAfterFailure(t *testing.T) {
 		query url.Values
 	}{
 		{"provider error", jsonReply(200, goodToken), url.Values{"error": {"access_denied"}}},
-		{"exchange refused", jsonReply(400, `{"error":"invalid_grant"}`), url.Values{"code": {"c"}}},
+		{"exchange refused", jsonReply(400, `{"error":"invalid_grant"}`), url.Values{"code": {testCode}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

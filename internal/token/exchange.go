@@ -65,21 +65,23 @@ func (m *Manager) exchange(ctx context.Context, t Target, p *provider.Provider, 
 	if err != nil {
 		return nil, fmt.Errorf("token exchange for %s: %w", t, err)
 	}
-	return m.exchangeRecord(t, resp, want, login)
+	return m.exchangeRecord(t, resp, want, login, Client(p).Secrets().With(login.AccessToken))
 }
 
-func (m *Manager) exchangeRecord(t Target, r *exchangeResponse, want []string, login *store.Record) (*store.Record, error) {
+// exchangeRecord reads the answer to an exchange whose request carried
+// secrets (the subject token, the client's secret): no message shows them.
+func (m *Manager) exchangeRecord(t Target, r *exchangeResponse, want []string, login *store.Record, secrets wire.Secrets) (*store.Record, error) {
 	if r.Error != "" {
-		return nil, fmt.Errorf("token exchange for %s refused: %s %s", t, wire.Clean(r.Error, 80), wire.Clean(r.ErrorDescription, 200))
+		return nil, fmt.Errorf("token exchange for %s refused: %s %s", t, secrets.Clean(r.Error, 80), secrets.Clean(r.ErrorDescription, 200))
 	}
 	if r.IssuedTokenType != "" && r.IssuedTokenType != TokenTypeAccess {
-		return nil, fmt.Errorf("token exchange for %s issued a %s, not an access token", t, wire.Clean(r.IssuedTokenType, 80))
+		return nil, fmt.Errorf("token exchange for %s issued a %s, not an access token", t, secrets.Clean(r.IssuedTokenType, 80))
 	}
 	if r.AccessToken == "" {
 		return nil, fmt.Errorf("token exchange for %s returned no access token", t)
 	}
 	if r.TokenType != "" && !strings.EqualFold(r.TokenType, "bearer") && !strings.EqualFold(r.TokenType, "N_A") {
-		return nil, fmt.Errorf("token exchange for %s returned token_type %s, tok only handles Bearer", t, wire.Clean(r.TokenType, 40))
+		return nil, fmt.Errorf("token exchange for %s returned token_type %s, tok only handles Bearer", t, secrets.Clean(r.TokenType, 40))
 	}
 	if err := flow.CheckBearer(bearer(r.AccessToken)); err != nil {
 		return nil, err

@@ -2,15 +2,21 @@ package token
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tok-cli/tok/internal/config"
+	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokerr"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 const canary = "CANARY-refresh-9d2c"
@@ -142,5 +148,116 @@ func TestRefreshServerStallsBody(t *testing.T) {
 	}
 	if tokerr.ExitCode(err) != int(tokerr.Failure) || strings.Contains(err.Error(), canary) || strings.ContainsAny(err.Error(), "\n\r") {
 		t.Errorf("err = %q (exit %d)", err, tokerr.ExitCode(err))
+	}
+}
+
+// echoServer is an authorization server whose token and revocation
+// endpoints refuse every request with a description that repeats each
+// secret the request carried, as sent and URL-encoded, and the HTTP Basic
+// credentials. Its metadata offers token exchange (RFC 8693).
+func echoServer(t *testing.T) *httptest.Server {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/.well-known/openid-configuration" {
+			json.NewEncoder(w).Encode(map[string]any{
+				"issuer": srv.URL, "authorization_endpoint": srv.URL + "/authorize", "token_endpoint": srv.URL + "/token",
+				"revocation_endpoint":   srv.URL + "/revoke",
+				"grant_types_supported": []string{"authorization_code", "refresh_token", "client_credentials", GrantTokenExchange},
+			})
+			return
+		}
+		r.ParseForm()
+		var echo []string
+		for _, k := range []string{"refresh_token", "subject_token", "token", "client_secret"} {
+			if v := r.PostForm.Get(k); v != "" {
+				echo = append(echo, k+"="+v, url.QueryEscape(v))
+			}
+		}
+		echo = append(echo, r.Header.Get("Authorization"))
+		w.WriteHeader(400)
+		json.NewEncoder(w).Encode(map[string]string{"error": "invalid_grant", "error_description": strings.Join(echo, " ")})
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// A provider that echoes what tok sent in its refusal makes no secret of
+// the request reach an error or a warning (README "Promises"): the refresh
+// token of a refresh or a narrowing refresh, the subject token of a token
+// exchange, the token being revoked, the client secret of each.
+func TestProviderEchoesSecrets(t *testing.T) {
+	const (
+		rt     = canary + "/rt+="
+		at     = canary + "-at"
+		secret = canary + "/secret+= x"
+	)
+	tests := []struct {
+		name, method string
+		run          func(*fixture) error
+	}{
+		{"refresh", "", func(f *fixture) error {
+			_, err := f.m.Fresh(context.Background(), f.tgt, f.p, time.Minute)
+			return err
+		}},
+		{"refresh, client_secret_post", wire.AuthPost, func(f *fixture) error {
+			_, err := f.m.Refresh(context.Background(), f.tgt, f.p)
+			return err
+		}},
+		{"narrowing refresh", "", func(f *fixture) error {
+			_, err := f.m.Narrowed(context.Background(), f.tgt, f.p, []string{"api"}, time.Minute)
+			return err
+		}},
+		{"token exchange", wire.AuthPost, func(f *fixture) error {
+			f.p.TokenExchange = true
+			// The subject token must be valid, or it is refreshed first.
+			f.saveRecord(t, &store.Record{AccessToken: at, RefreshToken: rt, Expiry: f.now.Add(time.Hour), Scopes: []string{"openid", "api"}})
+			_, err := f.m.Narrowed(context.Background(), f.tgt, f.p, []string{"api"}, time.Minute)
+			return err
+		}},
+		{"client credentials", "", func(f *fixture) error {
+			f.p.Flow = config.FlowClientCredentials
+			_, err := f.m.Fresh(context.Background(), f.tgt, f.p, time.Minute)
+			return err
+		}},
+		{"revocation", wire.AuthPost, func(f *fixture) error {
+			_, err := f.m.Logout(context.Background(), f.tgt, f.p, true)
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := echoServer(t)
+			f := newFixture(t, "")
+			f.p.Issuer, f.p.TokenURL, f.p.AuthURL = srv.URL, "", ""
+			f.p.ClientSecret, f.p.TokenAuthMethod = secret, tt.method
+			var warnings []string
+			f.m.Warn = func(msg string) { warnings = append(warnings, msg) }
+			f.saveRecord(t, &store.Record{AccessToken: at, RefreshToken: rt, Expiry: f.now.Add(-time.Minute), Scopes: []string{"openid", "api"}})
+			err := tt.run(f)
+			out := strings.Join(warnings, "\n")
+			if err != nil {
+				out += "\n" + err.Error()
+			}
+			if strings.TrimSpace(out) == "" {
+				t.Fatal("no error and no warning")
+			}
+			if tt.name != "revocation" && !strings.Contains(out, wire.Redacted) {
+				t.Errorf("%q: the echo did not reach the message, the test proves nothing", out)
+			}
+			for _, s := range []string{canary, url.QueryEscape(rt), url.QueryEscape(secret),
+				base64.StdEncoding.EncodeToString([]byte("tok-public:" + url.QueryEscape(secret)))} {
+				if strings.Contains(out, s) {
+					t.Errorf("%q\nshows %q", out, s)
+				}
+			}
+		})
+	}
+}
+
+func (f *fixture) saveRecord(t *testing.T, rec *store.Record) {
+	t.Helper()
+	if err := f.st.Save(context.Background(), "dex", "default", rec); err != nil {
+		t.Fatal(err)
 	}
 }

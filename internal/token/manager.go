@@ -227,14 +227,15 @@ func (m *Manager) refreshFailed(ctx context.Context, t Target, p *provider.Provi
 	if now, lerr := m.load(ctx, t); lerr == nil && now.RefreshToken != used.RefreshToken && now.TTL(m.Now()) > 0 {
 		return now, nil
 	}
+	secrets := Client(p).Secrets().With(used.RefreshToken)
 	if rejected(err) {
 		m.forgetRejectedClient(ctx, p, err)
-		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", flow.TokenEndpointError(err)))
+		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", flow.TokenEndpointError(err, secrets)))
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	return nil, fmt.Errorf("refreshing %s: %w", t, flow.TokenEndpointError(err))
+	return nil, fmt.Errorf("refreshing %s: %w", t, flow.TokenEndpointError(err, secrets))
 }
 
 // rejected reports whether the token endpoint refused the grant (RFC 6749

@@ -84,27 +84,31 @@ func (m *Manager) Narrowed(ctx context.Context, t Target, p *provider.Provider, 
 		return nil, err
 	}
 	defer unlock()
+	// The cache first: a waiter whose token another process minted
+	// meanwhile reads one record under the lock, not two. An entry was
+	// checked against the login's grant when it was minted, and goes
+	// with the login (logout, login, import).
+	if c, _ := m.loadNarrowed(ctx, t); c != nil {
+		if e := c[key]; e != nil {
+			// Another process minted one while this one waited: the
+			// freshest the provider gives now, whatever minTTL says.
+			if r := e.Record; r.TTL(m.Now()) > minTTL || (seen != nil && r.AccessToken != seen.AccessToken && r.TTL(m.Now()) > 0) {
+				return r, nil
+			}
+		}
+	}
 	login, err := m.loginForNarrowing(ctx, t, p, want)
 	if err != nil {
 		return nil, err
-	}
-	c, _ := m.loadNarrowed(ctx, t)
-	if c == nil {
-		c = narrowedCache{}
-	}
-	if e := c[key]; e != nil {
-		// Another process minted one while this one waited: the
-		// freshest the provider gives now, whatever minTTL says.
-		if r := e.Record; r.TTL(m.Now()) > minTTL || (seen != nil && r.AccessToken != seen.AccessToken && r.TTL(m.Now()) > 0) {
-			return r, nil
-		}
 	}
 	next, with, err := m.mint(ctx, t, p, login, want)
 	if err != nil {
 		return nil, err
 	}
-	// mint may have rotated the refresh token: read the cache again.
-	if c, _ = m.loadNarrowed(ctx, t); c == nil {
+	// Read the cache again: mint may have dropped entries that came
+	// with the refresh token it rotated.
+	c, _ := m.loadNarrowed(ctx, t)
+	if c == nil {
 		c = narrowedCache{}
 	}
 	for k, e := range c {
@@ -234,10 +238,11 @@ func (m *Manager) refreshNarrowed(ctx context.Context, t Target, p *provider.Pro
 	expired := &oauth2.Token{RefreshToken: login.RefreshToken, Expiry: time.Unix(1, 0)}
 	tok, err := conf.TokenSource(cctx, expired).Token()
 	if err != nil {
+		secrets := Client(p).Secrets().With(login.RefreshToken)
 		if rejected(err) {
-			return nil, "", tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the narrowing refresh: %w", flow.TokenEndpointError(err)))
+			return nil, "", tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the narrowing refresh: %w", flow.TokenEndpointError(err, secrets)))
 		}
-		return nil, "", fmt.Errorf("narrowing the token of %s: %w", t, flow.TokenEndpointError(err))
+		return nil, "", fmt.Errorf("narrowing the token of %s: %w", t, flow.TokenEndpointError(err, secrets))
 	}
 	if tok.RefreshToken != "" && tok.RefreshToken != login.RefreshToken {
 		kept := *login

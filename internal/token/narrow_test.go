@@ -15,6 +15,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/tokerr"
+	"github.com/tok-cli/tok/internal/wire"
 )
 
 // saveGrant stores a login granted scopes, valid for an hour.
@@ -188,6 +189,7 @@ func FuzzTokenExchangeResponse(f *testing.F) {
 	f.Add([]byte(`{"access_token":"xt1","token_type":"N_A","expires_in":"60"}`))
 	f.Add([]byte(`{"error":"invalid_target","error_description":"\u001b[31m"}`))
 	f.Add([]byte(`{"access_token":"x y","issued_token_type":"urn:ietf:params:oauth:token-type:id_token"}`))
+	f.Add([]byte(`{"error":"at1","error_description":"subject_token=at1 a\u001bt1"}`))
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	m := &Manager{Now: func() time.Time { return now }}
 	login := &store.Record{AccessToken: "at1", Expiry: now.Add(time.Hour)}
@@ -196,8 +198,12 @@ func FuzzTokenExchangeResponse(f *testing.F) {
 		if json.Unmarshal(b, &r) != nil {
 			return
 		}
-		rec, err := m.exchangeRecord(Target{Provider: "dex", Account: "default"}, &r, []string{"api"}, login)
+		rec, err := m.exchangeRecord(Target{Provider: "dex", Account: "default"}, &r, []string{"api"}, login, wire.Secrets{login.AccessToken})
 		if err != nil {
+			// The subject token the provider may echo is never shown.
+			if strings.Contains(err.Error(), login.AccessToken) {
+				t.Fatalf("error shows the subject token: %v", err)
+			}
 			return
 		}
 		if rec.AccessToken == "" || rec.RefreshToken != "" || rec.TokenType != "Bearer" {
