@@ -80,9 +80,17 @@ func (f *fileBackend) storedEntry() []byte {
 	return nil
 }
 
+// wrongSecretError is the text of a wrongSecret error that errors.Is
+// knows as ErrWrongKey, so that logout --no-revoke can forget a record it
+// cannot open.
+type wrongSecretError string
+
+func (e wrongSecretError) Error() string        { return string(e) }
+func (e wrongSecretError) Is(target error) bool { return target == ErrWrongKey }
+
 // wrongSecret is the exit-5 error for a secret that does not open data.
 func (f *fileBackend) wrongSecret(data []byte) error {
-	err := tokerr.New(tokerr.StoreUnavailable, "cannot decrypt the file store: wrong %s", f.source)
+	err := &tokerr.Error{Code: tokerr.StoreUnavailable, Err: wrongSecretError("cannot decrypt the file store: wrong " + f.source)}
 	switch SealedWith(data) {
 	case "key":
 		return err.WithHint("the file store is sealed with a key: set the TOK_FILE_KEY or TOK_FILE_KEY_FILE it was made with")

@@ -137,6 +137,9 @@ func TestFileRefusesASecondSecret(t *testing.T) {
 				!strings.Contains(tokerr.HintOf(err), tt.wantHint) {
 				t.Fatalf("CheckWritable = %v (hint %q), want exit 5", err, tokerr.HintOf(err))
 			}
+			if !errors.Is(err, ErrWrongKey) {
+				t.Errorf("CheckWritable = %v, not ErrWrongKey", err)
+			}
 			if err := b.Set(ctx, "token:corp:second", []byte("v")); tokerr.ExitCode(err) != 5 {
 				t.Fatalf("Set = %v, want exit 5", err)
 			}

@@ -103,6 +103,9 @@ func (m *Manager) Logout(ctx context.Context, t Target, p *provider.Provider, re
 	case errors.Is(err, store.ErrNotFound):
 		// The index may still list it.
 		return false, m.Store.Remove(ctx, t.Provider, t.Account)
+	case errors.Is(err, store.ErrWrongKey) && !revoke:
+		// Nothing to revoke: a record sealed with another secret is
+		// forgotten unread (README "File store keys").
 	case err != nil && !errors.Is(err, store.ErrCorrupt):
 		return false, err
 	}
