@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -68,7 +69,8 @@ func TestLockWaitIsBounded(t *testing.T) {
 	if notice.String() != "waiting for another tok process refreshing dex:default\n" {
 		t.Errorf("notice %q", notice.String())
 	}
-	if msg := err.Error(); !strings.HasPrefix(msg, "gave up after 300ms waiting for another tok process refreshing dex:default (lock ") {
+	if msg := err.Error(); !strings.HasPrefix(msg, "gave up after 300ms waiting for another tok process refreshing dex:default (lock ") ||
+		!strings.HasSuffix(msg, "), which held it all that time") {
 		t.Errorf("error %q", msg)
 	}
 }
@@ -102,5 +104,59 @@ func TestLockWaitEndsWithTheContext(t *testing.T) {
 	l := &FileLocker{Dir: dir, Wait: time.Minute}
 	if _, err := l.Lock(ctx, "dex:default"); err != context.DeadlineExceeded {
 		t.Errorf("Lock = %v, want the context's error", err)
+	}
+}
+
+// handOn plays a queue of tok processes that take the lock in turn: every
+// step, the lock changes hands (the next holder marks the lock file, as
+// Lock does when it takes a lock), steps times, and then it is released.
+func handOn(t *testing.T, dir string, step time.Duration, steps int) {
+	t.Helper()
+	holder := &FileLocker{Dir: dir}
+	unlock, err := holder.Lock(context.Background(), "dex:default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := lockPath(t, dir)
+	go func() {
+		defer unlock()
+		for range steps {
+			time.Sleep(step)
+			markTaken(path)
+		}
+	}()
+}
+
+func lockPath(t *testing.T, dir string) string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "*.lock"))
+	if len(m) != 1 {
+		t.Fatalf("lock files %q", m)
+	}
+	return m[0]
+}
+
+// 32 concurrent prints queue for one lock, and the last one waits for all
+// the turns before it: as long as the lock keeps changing hands, a waiter
+// waits on past the bound of one holder (here 2s of turns against 1s).
+func TestLockWaitFollowsTheQueue(t *testing.T) {
+	dir := t.TempDir()
+	handOn(t, dir, 100*time.Millisecond, 20)
+	l := &FileLocker{Dir: dir, Wait: time.Second}
+	unlock, err := l.Lock(context.Background(), "dex:default")
+	if err != nil {
+		t.Fatalf("gave up on a lock that kept changing hands: %v", err)
+	}
+	unlock()
+}
+
+// A queue that never ends is still not waited for without end.
+func TestLockWaitHasAnOverallBound(t *testing.T) {
+	dir := t.TempDir()
+	handOn(t, dir, 50*time.Millisecond, 10)
+	l := &FileLocker{Dir: dir, Wait: time.Minute, MaxWait: 300 * time.Millisecond}
+	_, err := l.Lock(context.Background(), "dex:default")
+	if err == nil || !strings.HasPrefix(err.Error(), "gave up after 300ms waiting for other tok processes refreshing dex:default (lock ") {
+		t.Fatalf("Lock = %v", err)
 	}
 }
