@@ -56,6 +56,25 @@ func checkRealKeyring(t *testing.T) {
 			t.Fatalf("second Delete: %v", err)
 		}
 	}
+	// The short read (getSecret) finds what go-keyring wrote, and nothing
+	// where go-keyring finds nothing.
+	if err := keyring.Set("tok-test", "plain", "value\nwith lines"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := getSecret("tok-test", "plain"); err != nil || got != "value\nwith lines" {
+		t.Errorf("getSecret = %q, %v", got, err)
+	}
+	if _, err := getSecret("tok-test", "absent"); !errors.Is(err, keyring.ErrNotFound) {
+		t.Errorf("getSecret of nothing: %v", err)
+	}
+	if _, err := getSecret("tok-other", "plain"); !errors.Is(err, keyring.ErrNotFound) {
+		t.Errorf("getSecret under another service: %v", err)
+	}
+	keyring.Delete("tok-test", "plain")
+	if n := longReads.Load(); n != 0 {
+		t.Errorf("%d reads went the long way through go-keyring, want none with an unlocked keyring", n)
+	}
+
 	// A record an older tok chunked is read, and saved back as one item.
 	v := realSizeRecord(t)
 	if err := newChunkedKeyring("tok-test", 10*time.Second, osKeyring{}).Set(ctx, "k", v); err != nil {
