@@ -56,8 +56,8 @@ func Serve(in io.Reader, out io.Writer, open func(Config) (Cluster, error)) erro
 }
 
 type server struct {
-	mu      sync.Mutex
-	out     *json.Encoder
+	mu  sync.Mutex
+	out *json.Encoder
 	// unlocks holds, by request ID, what releases a held lock, or
 	// ends the wait for one.
 	unlocks map[int64]func()
