@@ -51,6 +51,7 @@ and tok help environment.`,
 		newKeygenCmd(a), newCompletionCmd(), newVersionCmd(),
 	)
 	root.AddCommand(newHelpTopics()...)
+	root.SetHelpCommand(newHelpCmd())
 	return root
 }
 
