@@ -26,6 +26,7 @@ func TestCobraErrorsAreUsage(t *testing.T) {
 		{[]string{"status", "dex", "gh"}, `takes at most one TARGET, not "gh"`},
 		{[]string{"audit", "dex", "gh"}, `takes at most one TARGET, not "gh"`},
 		{[]string{"version", "extra"}, "needs no arguments"},
+		{[]string{"profiles", "extra"}, "needs no arguments"},
 		{[]string{"help", "nosuch"}, `unknown help topic "nosuch"`},
 	}
 	for _, tt := range tests {
