@@ -20,12 +20,15 @@ func TestCobraErrorsAreUsage(t *testing.T) {
 		{[]string{"prnt", "dex"}, "(did you mean print?)"},
 		{[]string{"print", "dex", "--frob"}, "unknown flag: --frob"},
 		{[]string{"print", "dex", "-z"}, "unknown shorthand flag: 'z'"},
-		{[]string{"print", "dex", "--min-ttl", "soon"}, "invalid argument"},
+		{[]string{"print", "dex", "--min-ttl", "soon"}, `--min-ttl "soon" is not a duration like 30s, 5m or 1h; run: tok print --help`},
+		{[]string{"audit", "--since", "2026-11-30"}, `--since "2026-11-30" is not a duration`},
 		{[]string{"print", "dex", "--format"}, "flag needs an argument"},
 		{[]string{"print"}, "needs a TARGET"},
 		{[]string{"status", "dex", "gh"}, `takes at most one TARGET, not "gh"`},
 		{[]string{"audit", "dex", "gh"}, `takes at most one TARGET, not "gh"`},
 		{[]string{"version", "extra"}, "needs no arguments"},
+		{[]string{"profiles", "extra"}, "needs no arguments"},
+		{[]string{"help", "nosuch"}, `unknown help topic "nosuch"`},
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer

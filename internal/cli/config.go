@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -121,7 +122,7 @@ func decodeProviders(v *viper.Viper, cfg *config.Config, file string) error {
 		dc.WeaklyTypedInput = true
 	})
 	if err != nil {
-		return tokerr.New(tokerr.Usage, "config file %s: %s", file, flatten(err.Error()))
+		return tokerr.New(tokerr.Usage, "config file %s: providers: %s", file, flatten(err.Error()))
 	}
 	for name, p := range raw {
 		p.Name = name
@@ -139,10 +140,20 @@ func flatten(msg string) string {
 		if line == "" || strings.HasPrefix(line, "decoding failed") {
 			continue
 		}
+		// The decoder's '[name].key' paths and Go parse errors, as a
+		// user reads them: "x has unknown keys: client_idd".
+		line = decoderPath.ReplaceAllString(line, "$1$2")
+		line = strings.Replace(line, "'' has invalid keys: ", "unknown keys: ", 1)
+		line = strings.Replace(line, " has invalid keys: ", " has unknown keys: ", 1)
+		if i := strings.Index(line, ": strconv."); i >= 0 {
+			line = line[:i]
+		}
 		parts = append(parts, line)
 	}
 	return strings.Join(parts, "; ")
 }
+
+var decoderPath = regexp.MustCompile(`'\[([^\]]*)\]([^']*)'`)
 
 // topLevelKeys are the keys a config file may have outside providers.
 var topLevelKeys = map[string]bool{

@@ -76,7 +76,9 @@ func TestLoadConfigDefaults(t *testing.T) {
 func TestLoadConfigErrors(t *testing.T) {
 	tests := []struct{ name, file, body, want string }{
 		{"syntax", "c.yaml", "providers:\n  x:\n   - : : [\n", "line"},
-		{"unknown key", "c.yaml", "providers:\n  x:\n    client_idd: y\n", "client_idd"},
+		{"unknown key", "c.yaml", "providers:\n  x:\n    client_idd: y\n", "providers: x has unknown keys: client_idd"},
+		{"not a bool", "c.yaml", "providers:\n  x:\n    revoke_ends_grant: maybe\n", "providers: x.revoke_ends_grant cannot parse value as 'bool'"},
+		{"unknown etcd key", "c.yaml", "etcd:\n  ca_fil: x\n", "etcd: unknown keys: ca_fil"},
 		{"bad min_ttl", "c.yaml", "min_ttl: soon\n", "min_ttl"},
 		{"unknown top-level key", "c.yaml", "stor: file\n", `unknown key "stor"`},
 		{"bad toml", "c.toml", "store = = 1\n", "c.toml"},

@@ -1,6 +1,12 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tok-cli/tok/internal/tokerr"
+)
 
 // Help topics, read with `tok help TOPIC` as gh's are: commands that run
 // nothing, so cobra lists them under "Additional help topics" and
@@ -77,3 +83,35 @@ non-alphanumerics as _):
 
 NO_COLOR turns colour off; CI, SSH_CONNECTION, SSH_TTY, DISPLAY and
 WAYLAND_DISPLAY decide whether login's auto flow can open a browser.`
+
+// newHelpCmd is cobra's help command, except that an unknown topic is a
+// usage error (exit 2, one line on stderr) rather than the usage text on
+// stdout with exit 0 (README "Exit status").
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [COMMAND|TOPIC]",
+		Short: "Help about any command",
+		Long:  "Help for any command (what it does, with examples) or topic: exit-codes, environment.",
+		Example: `  tok help print
+  tok help exit-codes`,
+		Annotations: map[string]string{"config": "none"},
+		ValidArgsFunction: func(c *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var names []cobra.Completion
+			if cmd, _, err := c.Root().Find(args); err == nil {
+				for _, sub := range cmd.Commands() {
+					if sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand() {
+						names = append(names, sub.Name())
+					}
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, _, err := c.Root().Find(args)
+			if err != nil || cmd == nil {
+				return tokerr.New(tokerr.Usage, "unknown help topic %q", strings.Join(args, " ")).WithHint("run: tok --help")
+			}
+			return cmd.Help()
+		},
+	}
+}

@@ -107,7 +107,7 @@ when it exits. The profile named default is what tok exec -- COMMAND uses.
 		Example: `  tok profiles
   tok profiles --json | jq -r '.[].name'
   tok exec --profile coder -- my-agent`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runProfiles(cmd.Context(), a, asJSON)
 		},

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"regexp"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tok-cli/tok/internal/audit"
@@ -41,8 +43,12 @@ and tok help environment.`,
 	}
 	root.PersistentFlags().StringVar(&a.ConfigFlag, "config", "", "config file (default $XDG_CONFIG_HOME/tok/config.yaml, env TOK_CONFIG)")
 	root.PersistentFlags().BoolVarP(&a.Verbose, "verbose", "v", false, "log HTTP requests on stderr (secrets are never logged)")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &tokerr.Error{Code: tokerr.Usage, Err: err, Hint: "run: tok --help"}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// A duration flag's value, said without Go's parser text.
+		if m := badDuration.FindStringSubmatch(err.Error()); m != nil {
+			return tokerr.New(tokerr.Usage, "%s %q is not a duration like 30s, 5m or 1h", m[2], m[1]).WithHint("run: %s --help", c.CommandPath())
+		}
+		return &tokerr.Error{Code: tokerr.Usage, Err: err, Hint: "run: " + c.CommandPath() + " --help"}
 	})
 	root.AddCommand(
 		newLoginCmd(a), newPrintCmd(a), newExecCmd(a), newStatusCmd(a),
@@ -51,8 +57,11 @@ and tok help environment.`,
 		newKeygenCmd(a), newCompletionCmd(), newVersionCmd(),
 	)
 	root.AddCommand(newHelpTopics()...)
+	root.SetHelpCommand(newHelpCmd())
 	return root
 }
+
+var badDuration = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: time: `)
 
 // Argument validators. Every command sets Args to one of these rather than
 // to cobra's own (cobra.ExactArgs, MaximumNArgs...), whose errors carry no

@@ -88,8 +88,13 @@ func (m *Manager) Narrowed(ctx context.Context, t Target, p *provider.Provider, 
 	// meanwhile reads one record under the lock, not two. An entry was
 	// checked against the login's grant when it was minted, and goes
 	// with the login (logout, login, import).
+	// cur is the cached token, handed out when minting fails for a
+	// reason that may pass (README "Transient failures never withhold a
+	// valid token").
+	var cur *store.Record
 	if c, _ := m.loadNarrowed(ctx, t); c != nil {
 		if e := c[key]; e != nil {
+			cur = e.Record
 			// Another process minted one while this one waited: the
 			// freshest the provider gives now, whatever minTTL says.
 			if r := e.Record; r.TTL(m.Now()) > minTTL || (seen != nil && r.AccessToken != seen.AccessToken && r.TTL(m.Now()) > 0) {
@@ -103,7 +108,7 @@ func (m *Manager) Narrowed(ctx context.Context, t Target, p *provider.Provider, 
 	}
 	next, with, err := m.mint(ctx, t, p, login, want)
 	if err != nil {
-		return nil, err
+		return m.orStillValid(t, cur, false, nil, err)
 	}
 	// Read the cache again: mint may have dropped entries that came
 	// with the refresh token it rotated.

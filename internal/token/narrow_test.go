@@ -211,3 +211,36 @@ func FuzzTokenExchangeResponse(f *testing.F) {
 		}
 	})
 }
+
+// README "Transient failures never withhold a valid token": a cached
+// narrowed token with less than minTTL left is handed out, with a warning,
+// when the provider cannot mint a new one for a reason that may pass; a
+// refusal still fails.
+func TestNarrowedTransientKeepsCachedToken(t *testing.T) {
+	status := 200
+	srv, _ := tokenServer(t, func(form map[string]string) (int, map[string]any) {
+		switch status {
+		case 503:
+			return status, map[string]any{"error": "temporarily_unavailable"}
+		case 400:
+			return status, map[string]any{"error": "invalid_grant"}
+		}
+		return 200, map[string]any{"access_token": "nt1", "token_type": "Bearer", "expires_in": 600, "scope": form["scope"]}
+	})
+	f := newFixture(t, srv.URL)
+	var warned []string
+	f.m.Warn = func(s string) { warned = append(warned, s) }
+	f.saveGrant(t, "openid", "email")
+	if _, err := f.m.Narrowed(context.Background(), f.tgt, f.p, []string{"email"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	status = 503
+	rec, err := f.m.Narrowed(context.Background(), f.tgt, f.p, []string{"email"}, time.Hour)
+	if err != nil || rec.AccessToken != "nt1" || len(warned) != 1 || !strings.Contains(warned[0], "using the current token") {
+		t.Fatalf("rec %v err %v warned %q; want nt1 with one warning", rec, err, warned)
+	}
+	status = 400
+	if _, err := f.m.Narrowed(context.Background(), f.tgt, f.p, []string{"email"}, time.Hour); err == nil {
+		t.Fatal("a refused narrowing handed out a token")
+	}
+}
