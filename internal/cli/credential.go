@@ -34,8 +34,11 @@ func (a *App) printCredential(ctx context.Context, t token.Target, p *provider.P
 	if idToken && len(scopes) > 0 {
 		// Only an access token can be narrowed; handing out the whole ID
 		// token instead would break the promise of --scope.
-		return tokerr.New(tokerr.Usage, "--scope narrows access tokens, not the ID token %s hands out", t).
-			WithHint("leave out --scope, or use kube_token: access_token")
+		hint := "leave out --scope, or use kube_token: access_token"
+		if format == formatIDToken {
+			hint = "leave out --scope, or print the access token (--format token)"
+		}
+		return tokerr.New(tokerr.Usage, "--scope narrows access tokens, not the ID token %s hands out", t).WithHint("%s", hint)
 	}
 	version := ""
 	if format == formatExecCredential {
