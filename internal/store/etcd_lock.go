@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync/atomic"
 
 	"github.com/tok-cli/tok/internal/etcdproto"
 )
@@ -16,7 +17,15 @@ import (
 // with one holder and LockMaxWait in all, or until ctx ends (README
 // "print"). The returned func releases it and revokes the lease.
 func (e *Etcd) Lock(ctx context.Context, key string) (func(), error) {
+	unlock, _, err := e.LockWaited(ctx, key)
+	return unlock, err
+}
+
+// LockWaited is Lock, and says whether it had to wait for another holder.
+func (e *Etcd) LockWaited(ctx context.Context, key string) (func(), bool, error) {
+	var waited atomic.Bool
 	onWait := func() {
+		waited.Store(true)
 		if e.o.Note != nil {
 			e.o.Note("waiting for another tok process refreshing " + key)
 		}
@@ -26,12 +35,12 @@ func (e *Etcd) Lock(ctx context.Context, key string) (func(), error) {
 		if pe, ok := asProtoError(err); ok {
 			switch pe.Kind {
 			case etcdproto.KindLockWait:
-				return nil, fmt.Errorf("gave up after %s waiting for another tok process refreshing %s (etcd lock under %slocks/), which held it all that time", e.o.LockWait, key, e.o.Prefix)
+				return nil, true, fmt.Errorf("gave up after %s waiting for another tok process refreshing %s (etcd lock under %slocks/), which held it all that time", e.o.LockWait, key, e.o.Prefix)
 			case etcdproto.KindLockMaxWait:
-				return nil, fmt.Errorf("gave up after %s waiting for other tok processes refreshing %s (etcd lock under %slocks/)", e.o.LockMaxWait, key, e.o.Prefix)
+				return nil, true, fmt.Errorf("gave up after %s waiting for other tok processes refreshing %s (etcd lock under %slocks/)", e.o.LockMaxWait, key, e.o.Prefix)
 			}
 		}
-		return nil, err
+		return nil, waited.Load(), err
 	}
 	record := "token:" + key // TokenKey of the target PROVIDER:ACCOUNT
 	e.mu.Lock()
@@ -43,7 +52,7 @@ func (e *Etcd) Lock(ctx context.Context, key string) (func(), error) {
 		e.mu.Unlock()
 		// A failed unlock leaves the lock to its lease.
 		e.call(context.Background(), etcdproto.Request{Op: etcdproto.OpUnlock, Lock: resp.ID}, nil)
-	}, nil
+	}, waited.Load(), nil
 }
 
 func sortEntries(es []Entry) {

@@ -22,6 +22,13 @@ type Locker interface {
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }
 
+// WaitLocker is a Locker that also says whether it had to wait for
+// another holder: the Manager then reads what that holder stored without
+// the lock (Manager.Fresh).
+type WaitLocker interface {
+	LockWaited(ctx context.Context, key string) (unlock func(), waited bool, err error)
+}
+
 // FileLocker hands out one cross-process lock per target. The locks are
 // flock(2)/LockFileEx locks on files in the state dir: the kernel drops
 // them when their process dies, so a crashed tok never blocks anyone.
@@ -56,25 +63,31 @@ const (
 // holder and l.MaxWait in all, or until ctx ends. The returned func
 // releases it.
 func (l *FileLocker) Lock(ctx context.Context, key string) (func(), error) {
+	unlock, _, err := l.LockWaited(ctx, key)
+	return unlock, err
+}
+
+// LockWaited is Lock, and says whether it had to wait.
+func (l *FileLocker) LockWaited(ctx context.Context, key string) (func(), bool, error) {
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create lock directory: %w", err)
+		return nil, false, fmt.Errorf("cannot create lock directory: %w", err)
 	}
 	sum := sha256.Sum256([]byte(key))
 	fl := flock.New(filepath.Join(l.Dir, hex.EncodeToString(sum[:12])+".lock"))
 	ok, err := fl.TryLock()
 	if err != nil {
-		return nil, fmt.Errorf("cannot lock %s: %w", key, err)
+		return nil, false, fmt.Errorf("cannot lock %s: %w", key, err)
 	}
 	if !ok {
 		if l.Note != nil {
 			l.Note("waiting for another tok process refreshing " + key)
 		}
 		if err := l.wait(ctx, fl, key); err != nil {
-			return nil, err
+			return nil, true, err
 		}
 	}
 	markTaken(fl.Path())
-	return func() { fl.Unlock() }, nil
+	return func() { fl.Unlock() }, !ok, nil
 }
 
 // wait polls for the lock. A new mark on the lock file is a new holder:

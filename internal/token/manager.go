@@ -82,12 +82,44 @@ func (m *Manager) Refresh(ctx context.Context, t Target, p *provider.Provider) (
 // the caller read before taking the lock (nil if nothing); minTTL < 0
 // forces a refresh.
 func (m *Manager) refresh(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration, seen *store.Record) (*store.Record, error) {
-	unlock, err := m.Locks.Lock(ctx, t.Key())
+	unlock, waited, err := m.lock(ctx, t.Key())
 	if err != nil {
 		return nil, err
 	}
+	if waited && minTTL >= 0 {
+		// Another process held the lock, most likely refreshing: what
+		// it stored is read without the lock, so that waiters open the
+		// record (an scrypt with a passphrase) side by side instead of
+		// in turn, and only one that finds it stale takes it again.
+		unlock()
+		if rec, err := m.load(ctx, t); err == nil && servable(p, rec, minTTL, seen, m.Now()) {
+			return rec, nil
+		}
+		if unlock, err = m.Locks.Lock(ctx, t.Key()); err != nil {
+			return nil, err
+		}
+	}
 	defer unlock()
 	return m.refreshHeld(ctx, t, p, minTTL, seen)
+}
+
+// lock takes t's lock and says whether another holder had it.
+func (m *Manager) lock(ctx context.Context, key string) (func(), bool, error) {
+	if wl, ok := m.Locks.(WaitLocker); ok {
+		return wl.LockWaited(ctx, key)
+	}
+	unlock, err := m.Locks.Lock(ctx, key)
+	return unlock, false, err
+}
+
+// servable reports whether refreshHeld would hand out rec as it is: it
+// has more than minTTL left, or another process refreshed it after the
+// caller saw seen (not for client credentials, which fetch again).
+func servable(p *provider.Provider, rec *store.Record, minTTL time.Duration, seen *store.Record, now time.Time) bool {
+	if rec.TTL(now) > minTTL {
+		return true
+	}
+	return p.Flow != config.FlowClientCredentials && seen != nil && rec.AccessToken != seen.AccessToken && rec.TTL(now) > 0
 }
 
 // refreshHeld is refresh for a caller that holds t's lock.
