@@ -1,6 +1,7 @@
 package etcdkv
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -31,7 +32,7 @@ func (k *Cluster) Lock(ctx context.Context, key string, onWait func()) (func(), 
 		return nil, classify(err, false)
 	}
 	mu := concurrency.NewMutex(sess, key)
-	if err := k.acquire(ctx, mu, onWait); err != nil {
+	if err := k.acquire(ctx, mu, key, onWait); err != nil {
 		sess.Orphan()
 		k.revoke(lease.ID)
 		return nil, err
@@ -43,9 +44,9 @@ func (k *Cluster) Lock(ctx context.Context, key string, onWait func()) (func(), 
 	}, nil
 }
 
-// acquire tries the lock once, then says it waits and waits at most
-// LockWait.
-func (k *Cluster) acquire(ctx context.Context, mu *concurrency.Mutex, onWait func()) error {
+// acquire tries the lock once, then says it waits and waits in the
+// mutex's queue (wait).
+func (k *Cluster) acquire(ctx context.Context, mu *concurrency.Mutex, key string, onWait func()) error {
 	bctx, cancel := k.bounded(ctx)
 	err := mu.TryLock(bctx)
 	if err == nil {
@@ -58,15 +59,76 @@ func (k *Cluster) acquire(ctx context.Context, mu *concurrency.Mutex, onWait fun
 	}
 	cancel()
 	onWait()
-	wctx, cancel := context.WithTimeout(ctx, k.c.LockWait)
+	return k.wait(ctx, mu, key+"/")
+}
+
+// wait waits for the lock while it keeps changing hands: for at most
+// LockWait with one holder and LockMaxWait in all, or until ctx ends. The
+// holder is the oldest key under pfx (the mutex's queue); when it goes
+// (its holder unlocked, or its lease expired with its host), the next
+// one holds the lock and the bound of one holder starts again.
+func (k *Cluster) wait(ctx context.Context, mu *concurrency.Mutex, pfx string) error {
+	stall, limit := cmp.Or(k.c.LockWait, etcdproto.DefaultLockWait), cmp.Or(k.c.LockMaxWait, etcdproto.DefaultLockMaxWait)
+	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := mu.Lock(wctx); err != nil {
-		if errors.Is(wctx.Err(), context.DeadlineExceeded) {
-			return &etcdproto.Error{Kind: etcdproto.KindLockWait}
-		}
-		return classify(err, false)
+	holder, rev := k.holder(lctx, pfx)
+	var changes clientv3.WatchChan
+	if rev > 0 {
+		changes = k.cli.Watch(lctx, pfx, clientv3.WithPrefix(), clientv3.WithFilterPut(), clientv3.WithRev(rev+1))
 	}
-	return nil
+	got := make(chan error, 1)
+	go func() { got <- mu.Lock(lctx) }()
+	turn := time.NewTimer(stall)
+	defer turn.Stop()
+	all := time.NewTimer(limit)
+	defer all.Stop()
+	for {
+		var gaveUp *etcdproto.Error
+		select {
+		case err := <-got:
+			if err != nil {
+				return classify(err, false)
+			}
+			return nil
+		case w, ok := <-changes:
+			if !ok || w.Err() != nil {
+				// Without the watch, the bound of one holder is
+				// not restarted.
+				changes = nil
+				continue
+			}
+			if h, _ := k.holder(lctx, pfx); h != holder {
+				holder = h
+				turn.Reset(stall)
+			}
+			continue
+		case <-turn.C:
+			gaveUp = &etcdproto.Error{Kind: etcdproto.KindLockWait}
+		case <-all.C:
+			gaveUp = &etcdproto.Error{Kind: etcdproto.KindLockMaxWait}
+		}
+		cancel()
+		if err := <-got; err == nil {
+			return nil // taken as the wait ran out
+		}
+		return gaveUp
+	}
+}
+
+// holder is the create revision of the key that holds the lock whose
+// queue is under pfx (0: none, or unknown), and the revision it was read
+// at.
+func (k *Cluster) holder(ctx context.Context, pfx string) (holder, rev int64) {
+	bctx, cancel := k.bounded(ctx)
+	defer cancel()
+	resp, err := k.cli.Get(bctx, pfx, clientv3.WithFirstCreate()...)
+	if err != nil {
+		return 0, 0
+	}
+	if len(resp.Kvs) > 0 {
+		holder = resp.Kvs[0].CreateRevision
+	}
+	return holder, resp.Header.Revision
 }
 
 func (k *Cluster) revoke(id clientv3.LeaseID) {

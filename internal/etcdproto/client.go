@@ -115,7 +115,8 @@ func (cl *Client) lastWords() string {
 }
 
 // Call sends r and waits for its answer. onWait, if set, runs when the
-// helper says it waits for a lock. A cancelled ctx abandons the answer.
+// helper says it waits for a lock. A cancelled ctx abandons the answer,
+// and the lock if r takes one.
 func (cl *Client) Call(ctx context.Context, r Request, onWait func()) (Response, error) {
 	ch := make(chan Response, 2)
 	cl.mu.Lock()
@@ -150,7 +151,16 @@ func (cl *Client) Call(ctx context.Context, r Request, onWait func()) (Response,
 		case <-ctx.Done():
 			cl.mu.Lock()
 			delete(cl.pending, r.ID)
+			cl.nextID++
+			drop := Request{ID: cl.nextID, Op: OpUnlock, Lock: r.ID}
 			cl.mu.Unlock()
+			if r.Op == OpLock {
+				// The helper stops waiting, or lets go of a
+				// lock it took meanwhile; its answer is not
+				// waited for.
+				line, _ := json.Marshal(drop)
+				cl.write(line)
+			}
 			return Response{}, ctx.Err()
 		}
 	}

@@ -21,13 +21,26 @@ type Config struct {
 	KeyFile   string   `json:"key_file,omitempty"`
 	// Timeout bounds each request to the cluster.
 	Timeout time.Duration `json:"timeout"`
-	// Lease is the lock lease; LockWait bounds waiting for a lock.
-	Lease    time.Duration `json:"lease"`
-	LockWait time.Duration `json:"lock_wait"`
+	// Lease is the lock lease. LockWait bounds waiting for a lock while
+	// one holder keeps it, LockMaxWait the whole wait however often it
+	// changes hands (0: DefaultLockWait, DefaultLockMaxWait).
+	Lease       time.Duration `json:"lease"`
+	LockWait    time.Duration `json:"lock_wait"`
+	LockMaxWait time.Duration `json:"lock_max_wait,omitempty"`
 	// The username and password come from TOK_ETCD_USERNAME and
 	// TOK_ETCD_PASSWORD in the helper's environment, never a pipe or an
 	// argument.
 }
+
+// The defaults of Config's lock waits. DefaultLockWait is longer than
+// one holder's legitimate turn: a discovery, a refresh and a token
+// exchange, each bounded by the 30s HTTP timeout, and the store's writes.
+// DefaultLockMaxWait ends a wait that a lock changing hands would
+// otherwise prolong without end.
+const (
+	DefaultLockWait    = 2 * time.Minute
+	DefaultLockMaxWait = 10 * time.Minute
+)
 
 // Ops of a Request.
 const (
@@ -35,7 +48,7 @@ const (
 	OpList   = "list"   // Key is a prefix; at most Limit (0: all), sorted by key
 	OpTxn    = "txn"    // If all hold: Put and Delete, in one transaction
 	OpLock   = "lock"   // Key names the lock; answered once held
-	OpUnlock = "unlock" // Lock: the ID of the request that took it
+	OpUnlock = "unlock" // Lock: the ID of the request that took or waits for it
 )
 
 // Request is one line to the helper.
@@ -82,12 +95,13 @@ type Error struct {
 
 // Error kinds.
 const (
-	KindTimeout  = "timeout"   // no answer within Timeout: unreachable, or no quorum
-	KindTLS      = "tls"       // the TLS handshake failed; Detail says why
-	KindAuth     = "auth"      // the username or password was refused
-	KindDenied   = "denied"    // the user may not use the prefix
-	KindLockWait = "lock_wait" // LockWait ran out waiting for another holder
-	KindOther    = "other"
+	KindTimeout     = "timeout"       // no answer within Timeout: unreachable, or no quorum
+	KindTLS         = "tls"           // the TLS handshake failed; Detail says why
+	KindAuth        = "auth"          // the username or password was refused
+	KindDenied      = "denied"        // the user may not use the prefix
+	KindLockWait    = "lock_wait"     // one holder kept the lock for LockWait
+	KindLockMaxWait = "lock_max_wait" // LockMaxWait ran out, the lock changing hands
+	KindOther       = "other"
 )
 
 func (e *Error) Error() string {

@@ -56,8 +56,10 @@ func Serve(in io.Reader, out io.Writer, open func(Config) (Cluster, error)) erro
 }
 
 type server struct {
-	mu      sync.Mutex
-	out     *json.Encoder
+	mu  sync.Mutex
+	out *json.Encoder
+	// unlocks holds, by request ID, what releases a held lock, or
+	// ends the wait for one.
 	unlocks map[int64]func()
 }
 
@@ -79,14 +81,30 @@ func (s *server) handle(cl Cluster, r Request) {
 	case OpTxn:
 		resp.OK, resp.Rev, err = cl.Txn(ctx, r)
 	case OpLock:
+		// An unlock that comes while the lock is waited for ends the
+		// wait.
+		lctx, cancel := context.WithCancel(ctx)
+		s.mu.Lock()
+		s.unlocks[r.ID] = cancel
+		s.mu.Unlock()
 		var unlock func()
-		unlock, err = cl.Lock(ctx, r.Key, func() { s.send(Response{ID: r.ID, Waiting: true}) })
-		if err == nil {
-			s.mu.Lock()
-			s.unlocks[r.ID] = unlock
-			s.mu.Unlock()
-			resp.OK = true
+		unlock, err = cl.Lock(lctx, r.Key, func() { s.send(Response{ID: r.ID, Waiting: true}) })
+		s.mu.Lock()
+		_, wanted := s.unlocks[r.ID]
+		delete(s.unlocks, r.ID)
+		if err == nil && wanted {
+			// lctx keeps the lock's lease alive until then.
+			s.unlocks[r.ID] = func() { unlock(); cancel() }
 		}
+		s.mu.Unlock()
+		if err == nil && !wanted {
+			unlock()
+			err = context.Canceled
+		}
+		if err != nil {
+			cancel()
+		}
+		resp.OK = err == nil
 	case OpUnlock:
 		s.mu.Lock()
 		unlock := s.unlocks[r.Lock]

@@ -87,7 +87,7 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	case err != nil:
 		err = TokenEndpointError(err, r.client().Secrets().With(got.code, verifier))
 	default:
-		err = CheckBearer(tok)
+		err = CheckBearer(tok, r.client().Secrets().With(got.code, verifier)...)
 	}
 	if err := cb.end(ctx, got, err); err != nil {
 		return nil, err

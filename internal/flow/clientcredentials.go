@@ -39,5 +39,5 @@ func ClientCredentials(ctx context.Context, r Request) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, TokenEndpointError(err, r.client().Secrets())
 	}
-	return tok, CheckBearer(tok)
+	return tok, CheckBearer(tok, r.client().Secrets()...)
 }

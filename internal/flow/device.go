@@ -76,7 +76,7 @@ func Device(ctx context.Context, r Request) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return tok, CheckBearer(tok)
+	return tok, CheckBearer(tok, r.client().Secrets().With(da.DeviceCode)...)
 }
 
 // deviceDeadline is when the device code expires on tok's clock; zero when

@@ -120,12 +120,18 @@ func errNoAccessToken(endpoint string) error {
 
 // CheckBearer refuses tokens tok cannot use: tok only sends Bearer tokens
 // (RFC 6750), and an empty token_type is read as Bearer, as x/oauth2 does.
-func CheckBearer(t *oauth2.Token) error {
+// secrets are the values the request carried (client secret, code,
+// verifier, refresh token): an error names the token_type only when it
+// has the shape of a token type name and holds none of them, nor any of
+// the answer's tokens.
+func CheckBearer(t *oauth2.Token, secrets ...string) error {
 	if t == nil || t.AccessToken == "" {
 		return errNoAccessToken("token endpoint")
 	}
 	if t.TokenType != "" && !strings.EqualFold(t.TokenType, "bearer") {
-		return fmt.Errorf("token endpoint returned token_type %s, tok only handles Bearer", wire.Clean(t.TokenType, 40))
+		id, _ := t.Extra("id_token").(string)
+		return fmt.Errorf("token endpoint returned %s, tok only handles Bearer",
+			TokenTypeName(t.TokenType, append(secrets, t.AccessToken, t.RefreshToken, id)...))
 	}
 	if negativeExpiresIn(t) {
 		return errors.New("token endpoint returned a negative expires_in")
@@ -141,6 +147,30 @@ func CheckBearer(t *oauth2.Token) error {
 		return errors.New("token endpoint returned a refresh_token with characters a token cannot hold")
 	}
 	return nil
+}
+
+// TokenTypeName words an unknown token_type for an error: "token_type
+// NAME" when it looks like a name of the OAuth Access Token Types
+// registry (RFC 6749 §11.1: Bearer, N_A, PoP, DPoP, mac), at most 32
+// letters, digits, "-", "_", "." or ":", and holds no secret; else
+// "an unknown token type", so that a server that answers with a secret
+// in the field does not get it printed.
+func TokenTypeName(tt string, secrets ...string) string {
+	const unknown = "an unknown token type"
+	if len(tt) > 32 {
+		return unknown
+	}
+	for _, r := range tt {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-_.:", r)) {
+			return unknown
+		}
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(tt, s) {
+			return unknown
+		}
+	}
+	return "token_type " + tt
 }
 
 // vschars reports whether s holds only printable ASCII from lowest on.

@@ -54,6 +54,18 @@ var hostileReplies = []struct {
 		"token endpoint returned token_type mac, tok only handles Bearer", ""},
 	{"dpop token", jsonReply(200, `{"access_token":"`+canary+`","token_type":"DPoP"}`),
 		"token endpoint returned token_type DPoP, tok only handles Bearer", ""},
+	// The token_type is shown only when it looks like a registered
+	// name and is none of the request's or the answer's secrets.
+	{"token_type is the access token", jsonReply(200, `{"access_token":"`+canary+`","token_type":"`+canary+`"}`),
+		"token endpoint returned an unknown token type, tok only handles Bearer", ""},
+	{"token_type is the refresh token", jsonReply(200, `{"access_token":"at","refresh_token":"`+canary+`","token_type":"`+canary+`"}`),
+		"token endpoint returned an unknown token type, tok only handles Bearer", ""},
+	{"token_type is the code", jsonReply(200, `{"access_token":"at","token_type":"`+testCode+`"}`),
+		"token endpoint returned an unknown token type, tok only handles Bearer", "token endpoint returned token_type " + testCode + ", tok only handles Bearer"},
+	{"token_type is not a name", jsonReply(200, `{"access_token":"at","token_type":"Bearer `+canary+`"}`),
+		"token endpoint returned an unknown token type, tok only handles Bearer", ""},
+	{"token_type too long for a name", jsonReply(200, `{"access_token":"at","token_type":"`+strings.Repeat("x", 33)+`"}`),
+		"token endpoint returned an unknown token type, tok only handles Bearer", ""},
 	{"negative expires_in", jsonReply(200, `{"access_token":"`+canary+`","token_type":"Bearer","expires_in":-60}`),
 		"token endpoint returned a negative expires_in", ""},
 	{"negative expires_in as string", reply{200, "application/x-www-form-urlencoded", "access_token=" + canary + "&token_type=bearer&expires_in=-1", ""},

@@ -56,8 +56,14 @@ type EtcdOptions struct {
 	// Lease is the lock lease: how long a host that died holding a lock
 	// blocks the others. 0 means 15s; etcd rounds below its minimum up.
 	Lease time.Duration
-	// LockWait bounds the wait for another holder; 0 means 30s.
+	// LockWait bounds the wait for the lock while one other holder keeps
+	// it; 0 means 2m (etcdproto.DefaultLockWait). The bound starts again
+	// whenever the lock changes hands, so a waiter behind a queue of
+	// holders that each take their turn waits on.
 	LockWait time.Duration
+	// LockMaxWait bounds the whole wait, however often the lock changes
+	// hands; 0 means 10m (etcdproto.DefaultLockMaxWait).
+	LockMaxWait time.Duration
 	// Note, when set, is told in one line (without "tok: ") that a lock
 	// has to be waited for.
 	Note func(msg string)
@@ -84,7 +90,10 @@ func NewEtcd(o EtcdOptions) (*Etcd, error) {
 		o.Lease = etcdLease()
 	}
 	if o.LockWait <= 0 {
-		o.LockWait = 30 * time.Second
+		o.LockWait = etcdproto.DefaultLockWait
+	}
+	if o.LockMaxWait <= 0 {
+		o.LockMaxWait = etcdproto.DefaultLockMaxWait
 	}
 	conf, err := EtcdTLS(o.CAFile, o.CertFile, o.KeyFile)
 	if err != nil {

@@ -36,7 +36,7 @@ func (e *Etcd) failed(ctx context.Context, err error) error {
 		}
 		return tokerr.New(tokerr.StoreUnavailable, "%s did not answer within %s", where, e.o.Timeout).
 			WithHint("check that the endpoints are right and reachable from this host and that most members of the cluster are up (etcdctl endpoint health)")
-	case etcdproto.KindLockWait:
+	case etcdproto.KindLockWait, etcdproto.KindLockMaxWait:
 		return err // Lock words it
 	}
 	return tokerr.Wrap(tokerr.StoreUnavailable, errors.New(pe.Detail), "%s", where)

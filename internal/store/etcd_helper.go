@@ -64,7 +64,7 @@ func (e *Etcd) started(ctx context.Context) (*etcdproto.Client, error) {
 	}
 	h, err := etcdproto.Start(ctx, path, e.helperEnv(), etcdproto.Config{
 		Endpoints: e.o.Endpoints, CAFile: e.o.CAFile, CertFile: e.o.CertFile, KeyFile: e.o.KeyFile,
-		Timeout: e.o.Timeout, Lease: e.o.Lease, LockWait: e.o.LockWait,
+		Timeout: e.o.Timeout, Lease: e.o.Lease, LockWait: e.o.LockWait, LockMaxWait: e.o.LockMaxWait,
 	})
 	if err != nil {
 		return nil, e.failed(ctx, err)

@@ -11,8 +11,10 @@ import (
 // Lock takes the fleet-wide lock of a target (key is PROVIDER:ACCOUNT):
 // an etcd mutex whose key lives as long as a lease the helper keeps alive
 // while the lock is held. A host that dies holding it blocks the others
-// for no longer than the lease (README "A store shared by a fleet"). The
-// returned func releases it and revokes the lease.
+// for no longer than the lease (README "A store shared by a fleet"). A
+// waiter waits while the lock keeps changing hands, for at most LockWait
+// with one holder and LockMaxWait in all, or until ctx ends (README
+// "print"). The returned func releases it and revokes the lease.
 func (e *Etcd) Lock(ctx context.Context, key string) (func(), error) {
 	onWait := func() {
 		if e.o.Note != nil {
@@ -21,8 +23,13 @@ func (e *Etcd) Lock(ctx context.Context, key string) (func(), error) {
 	}
 	resp, err := e.call(ctx, etcdproto.Request{Op: etcdproto.OpLock, Key: e.o.Prefix + "locks/" + escapeName(key)}, onWait)
 	if err != nil {
-		if pe, ok := asProtoError(err); ok && pe.Kind == etcdproto.KindLockWait {
-			return nil, fmt.Errorf("gave up after %s waiting for another tok process refreshing %s (etcd lock under %slocks/)", e.o.LockWait, key, e.o.Prefix)
+		if pe, ok := asProtoError(err); ok {
+			switch pe.Kind {
+			case etcdproto.KindLockWait:
+				return nil, fmt.Errorf("gave up after %s waiting for another tok process refreshing %s (etcd lock under %slocks/), which held it all that time", e.o.LockWait, key, e.o.Prefix)
+			case etcdproto.KindLockMaxWait:
+				return nil, fmt.Errorf("gave up after %s waiting for other tok processes refreshing %s (etcd lock under %slocks/)", e.o.LockMaxWait, key, e.o.Prefix)
+			}
 		}
 		return nil, err
 	}

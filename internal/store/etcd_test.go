@@ -32,7 +32,9 @@ func newEtcd(t *testing.T, c *testetcd.Cluster, o store.EtcdOptions) *store.Etcd
 	if o.CAFile == "" && c.Certs != nil {
 		o.CAFile, o.CertFile, o.KeyFile = c.Certs.CA, c.Certs.ClientCert, c.Certs.ClientKey
 	}
-	o.Helper = helperBin(t)
+	if o.Helper == "" {
+		o.Helper = helperBin(t)
+	}
 	e, err := store.NewEtcd(o)
 	if err != nil {
 		t.Fatal(err)
@@ -195,14 +197,15 @@ func revokeLocks(c *testetcd.Cluster, prefix string) error {
 }
 
 // A second process waits for the lock, says so, and gets it once the
-// first lets go.
+// first lets go. The first lets go only once the second has said it
+// waits: a second slow to start would otherwise find the lock free.
 func TestEtcdLockWaitsAndSaysWhy(t *testing.T) {
 	t.Parallel()
 	c := testetcd.ForTest(t, testetcd.Options{})
 	ctx := context.Background()
-	var notice bytes.Buffer
+	notices := make(chan string, 10)
 	first := newEtcd(t, c, store.EtcdOptions{})
-	second := newEtcd(t, c, store.EtcdOptions{Note: func(s string) { notice.WriteString("tok: " + s + "\n") }})
+	second := newEtcd(t, c, store.EtcdOptions{Note: func(s string) { notices <- "tok: " + s }})
 	unlock, err := first.Lock(ctx, "dex:default")
 	if err != nil {
 		t.Fatal(err)
@@ -218,14 +221,22 @@ func TestEtcdLockWaitsAndSaysWhy(t *testing.T) {
 	select {
 	case err := <-got:
 		t.Fatalf("second lock taken while the first is held: %v", err)
-	case <-time.After(300 * time.Millisecond):
+	case n := <-notices:
+		if n != "tok: waiting for another tok process refreshing dex:default" {
+			t.Errorf("notice %q", n)
+		}
+	}
+	select {
+	case err := <-got:
+		t.Fatalf("second lock taken while the first is held: %v", err)
+	default:
 	}
 	unlock()
 	if err := <-got; err != nil {
 		t.Fatal(err)
 	}
-	if notice.String() != "tok: waiting for another tok process refreshing dex:default\n" {
-		t.Errorf("notice %q", notice.String())
+	if len(notices) != 0 {
+		t.Errorf("more notices: %q", <-notices)
 	}
 }
 

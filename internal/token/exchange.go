@@ -81,7 +81,7 @@ func (m *Manager) exchangeRecord(t Target, r *exchangeResponse, want []string, l
 		return nil, fmt.Errorf("token exchange for %s returned no access token", t)
 	}
 	if r.TokenType != "" && !strings.EqualFold(r.TokenType, "bearer") && !strings.EqualFold(r.TokenType, "N_A") {
-		return nil, fmt.Errorf("token exchange for %s returned token_type %s, tok only handles Bearer", t, secrets.Clean(r.TokenType, 40))
+		return nil, fmt.Errorf("token exchange for %s returned %s, tok only handles Bearer", t, flow.TokenTypeName(r.TokenType, secrets.With(r.AccessToken)...))
 	}
 	if err := flow.CheckBearer(bearer(r.AccessToken)); err != nil {
 		return nil, err

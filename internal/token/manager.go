@@ -184,7 +184,7 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	if err != nil {
 		return m.refreshFailed(ctx, t, p, rec, err)
 	}
-	if err := flow.CheckBearer(tok); err != nil {
+	if err := flow.CheckBearer(tok, Client(p).Secrets().With(rec.RefreshToken)...); err != nil {
 		return nil, err
 	}
 	next := RecordFrom(tok, rec.Scopes, m.Now())

@@ -264,7 +264,7 @@ func (m *Manager) refreshNarrowed(ctx context.Context, t Target, p *provider.Pro
 		m.rotated(ctx, t, login.RefreshToken)
 		with = audit.TokenID(tok.RefreshToken)
 	}
-	if err := flow.CheckBearer(tok); err != nil {
+	if err := flow.CheckBearer(tok, Client(p).Secrets().With(login.RefreshToken)...); err != nil {
 		return nil, "", err
 	}
 	next := RecordFrom(tok, want, m.Now())
