@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -93,6 +94,7 @@ func runLogoutAll(ctx context.Context, a *App, opts *logoutOptions) error {
 		a.note("no logins stored: nothing to do")
 		return nil
 	}
+	var firstErr error
 	for _, e := range entries {
 		t := target.EntryTarget(e)
 		p, perr := a.resolver().Provider(e.Provider)
@@ -105,6 +107,9 @@ func runLogoutAll(ctx context.Context, a *App, opts *logoutOptions) error {
 		}
 		if err := a.logout(ctx, m, t, p, revoke); err != nil {
 			a.warn("could not log out of %s: %s", t, oneLine(err.Error()))
+			if firstErr == nil {
+				firstErr = err
+			}
 		}
 	}
 	left, err := a.resolver().Stored(ctx)
@@ -112,7 +117,13 @@ func runLogoutAll(ctx context.Context, a *App, opts *logoutOptions) error {
 		return err
 	}
 	if len(left) > 0 {
-		return fmt.Errorf("%d logins are still stored (%s first)", len(left), target.EntryTarget(left[0]))
+		// With the first failure's exit status and fix: a secret that
+		// does not open the store is exit 5 (README "Exit status").
+		msg := fmt.Sprintf("%d of %d logins are still stored (%s first)", len(left), len(entries), target.EntryTarget(left[0]))
+		if firstErr == nil {
+			return errors.New(msg)
+		}
+		return tokerr.Wrap(tokerr.Code(tokerr.ExitCode(firstErr)), firstErr, "%s", msg)
 	}
 	return nil
 }
