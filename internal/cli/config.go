@@ -53,6 +53,10 @@ func (a *App) loadConfig() (*config.Config, error) {
 	cfg.StateDir = a.stateDir()
 	ttl, err := parseTTL(v.GetString("min_ttl"))
 	if err != nil {
+		// Named where the value came from: the variable wins over the file.
+		if val, _ := a.LookupEnv("TOK_MIN_TTL"); val != "" {
+			return nil, tokerr.New(tokerr.Usage, "TOK_MIN_TTL %q is not a duration like 60s or 5m", val)
+		}
 		return nil, err
 	}
 	cfg.MinTTL = ttl

@@ -92,7 +92,11 @@ func TestLoadConfigErrors(t *testing.T) {
 			}
 		})
 	}
-	a := testApp(t, map[string]string{"TOK_CONFIG": "/does/not/exist.yaml"})
+	a := testApp(t, map[string]string{"TOK_MIN_TTL": "soon", "XDG_CONFIG_HOME": t.TempDir()})
+	if _, err := a.loadConfig(); tokerr.ExitCode(err) != int(tokerr.Usage) || !strings.HasPrefix(err.Error(), `TOK_MIN_TTL "soon"`) {
+		t.Fatalf("a bad TOK_MIN_TTL: err = %v", err)
+	}
+	a = testApp(t, map[string]string{"TOK_CONFIG": "/does/not/exist.yaml"})
 	if _, err := a.loadConfig(); tokerr.ExitCode(err) != int(tokerr.Usage) {
 		t.Fatalf("an explicit missing config file: err = %v", err)
 	}
