@@ -24,6 +24,7 @@ func TestCobraErrorsAreUsage(t *testing.T) {
 		{[]string{"audit", "--since", "2026-11-30"}, `--since "2026-11-30" is not a duration`},
 		{[]string{"print", "dex", "--format"}, "flag needs an argument"},
 		{[]string{"print"}, "needs a TARGET"},
+		{[]string{"print", "dex", "extra"}, `tok print takes a TARGET (PROVIDER[:ACCOUNT] or an MCP server URL), not also "extra"`},
 		{[]string{"status", "dex", "gh"}, `takes at most one TARGET, not "gh"`},
 		{[]string{"audit", "dex", "gh"}, `takes at most one TARGET, not "gh"`},
 		{[]string{"version", "extra"}, "needs no arguments"},

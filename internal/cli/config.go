@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,14 +28,17 @@ func (a *App) loadConfig() (*config.Config, error) {
 			v.SetConfigType("yaml")
 		}
 		err := v.ReadInConfig()
-		var missing *os.PathError
+		var unreadable *os.PathError
 		switch {
 		case err == nil:
 			cfg.File = file
-		case errors.As(err, &missing) && !explicit:
+		case errors.Is(err, fs.ErrNotExist) && !explicit:
 			// No config file is fine: presets and TOK_* may be enough.
-		case errors.As(err, &missing):
+		case errors.Is(err, fs.ErrNotExist):
 			return nil, tokerr.New(tokerr.Usage, "config file %s does not exist", file)
+		case errors.As(err, &unreadable):
+			// A file that is there but cannot be read is never skipped.
+			return nil, tokerr.New(tokerr.Usage, "config file %s cannot be read: %v", file, unreadable.Err)
 		default:
 			msg := strings.TrimPrefix(oneLine(err.Error()), "While parsing config: ")
 			return nil, tokerr.New(tokerr.Usage, "config file %s: %s", file, msg)
@@ -53,6 +57,10 @@ func (a *App) loadConfig() (*config.Config, error) {
 	cfg.StateDir = a.stateDir()
 	ttl, err := parseTTL(v.GetString("min_ttl"))
 	if err != nil {
+		// Named where the value came from: the variable wins over the file.
+		if val, _ := a.LookupEnv("TOK_MIN_TTL"); val != "" {
+			return nil, tokerr.New(tokerr.Usage, "TOK_MIN_TTL %q is not a duration like 60s or 5m", val)
+		}
 		return nil, err
 	}
 	cfg.MinTTL = ttl

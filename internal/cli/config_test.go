@@ -92,7 +92,18 @@ func TestLoadConfigErrors(t *testing.T) {
 			}
 		})
 	}
-	a := testApp(t, map[string]string{"TOK_CONFIG": "/does/not/exist.yaml"})
+	a := testApp(t, map[string]string{"TOK_MIN_TTL": "soon", "XDG_CONFIG_HOME": t.TempDir()})
+	if _, err := a.loadConfig(); tokerr.ExitCode(err) != int(tokerr.Usage) || !strings.HasPrefix(err.Error(), `TOK_MIN_TTL "soon"`) {
+		t.Fatalf("a bad TOK_MIN_TTL: err = %v", err)
+	}
+	// A config file that is there but cannot be read is never skipped.
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, "tok", "config.yaml"), 0o700)
+	a = testApp(t, map[string]string{"XDG_CONFIG_HOME": home})
+	if _, err := a.loadConfig(); tokerr.ExitCode(err) != int(tokerr.Usage) || !strings.Contains(err.Error(), "cannot be read: is a directory") {
+		t.Fatalf("a default config path that is a directory: err = %v", err)
+	}
+	a = testApp(t, map[string]string{"TOK_CONFIG": "/does/not/exist.yaml"})
 	if _, err := a.loadConfig(); tokerr.ExitCode(err) != int(tokerr.Usage) {
 		t.Fatalf("an explicit missing config file: err = %v", err)
 	}

@@ -58,7 +58,7 @@ it once.`,
 		ValidArgsFunction: completeTargets(a),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dash := cmd.ArgsLenAtDash()
-			if dash < 0 || dash == len(args) {
+			if dash < 0 || dash == len(args) || args[dash] == "" {
 				return tokerr.New(tokerr.Usage, "exec needs a command after --").WithHint("usage: tok exec TARGET -- COMMAND [ARG]...")
 			}
 			opts.Targets, opts.Command = slices.Clone(args[:dash]), args[dash:]

@@ -72,6 +72,9 @@ var badDuration = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: 
 // usageArgs is cobra.ExactArgs with a usage exit status.
 func usageArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		if n > 0 && len(args) > n {
+			return tokerr.New(tokerr.Usage, "%s takes %s, not also %q", cmd.CommandPath(), what, args[n]).WithHint("usage: %s", cmd.UseLine())
+		}
 		if len(args) != n {
 			return tokerr.New(tokerr.Usage, "%s needs %s", cmd.CommandPath(), what).WithHint("usage: %s", cmd.UseLine())
 		}

@@ -95,9 +95,10 @@ func (m *Manager) Narrowed(ctx context.Context, t Target, p *provider.Provider, 
 	if c, _ := m.loadNarrowed(ctx, t); c != nil {
 		if e := c[key]; e != nil {
 			cur = e.Record
-			// Another process minted one while this one waited: the
-			// freshest the provider gives now, whatever minTTL says.
-			if r := e.Record; r.TTL(m.Now()) > minTTL || (seen != nil && r.AccessToken != seen.AccessToken && r.TTL(m.Now()) > 0) {
+			// Another process minted one while this one waited (an
+			// entry it had not seen, or none before): the freshest the
+			// provider gives now, whatever minTTL says.
+			if r := e.Record; r.TTL(m.Now()) > minTTL || ((seen == nil || r.AccessToken != seen.AccessToken) && r.TTL(m.Now()) > 0) {
 				return r, nil
 			}
 		}

@@ -244,3 +244,42 @@ func TestNarrowedTransientKeepsCachedToken(t *testing.T) {
 		t.Fatal("a refused narrowing handed out a token")
 	}
 }
+
+// mintFirst is a Locker under which another process mints the narrowed
+// token while this one waits for the lock.
+type mintFirst struct {
+	Locker
+	other func()
+}
+
+func (l *mintFirst) Lock(ctx context.Context, key string) (func(), error) {
+	if l.other != nil {
+		other := l.other
+		l.other = nil
+		other()
+	}
+	return l.Locker.Lock(ctx, key)
+}
+
+// README "print": concurrent runs send at most one refresh request. A
+// process that waited while another minted the narrowed token takes that
+// token, even with less than minTTL left, instead of minting again; also
+// when the cache held no entry when it started.
+func TestNarrowedWaiterTakesTokenMintedMeanwhile(t *testing.T) {
+	srv, calls := tokenServer(t, func(form map[string]string) (int, map[string]any) {
+		return 200, map[string]any{"access_token": "nt1", "token_type": "Bearer", "expires_in": 600, "scope": form["scope"]}
+	})
+	f := newFixture(t, srv.URL)
+	f.saveGrant(t, "openid", "email")
+	l := &mintFirst{Locker: f.m.Locks}
+	l.other = func() {
+		if _, err := f.m.Narrowed(context.Background(), f.tgt, f.p, []string{"email"}, time.Hour); err != nil {
+			t.Error(err)
+		}
+	}
+	f.m.Locks = l
+	rec, err := f.m.Narrowed(context.Background(), f.tgt, f.p, []string{"email"}, time.Hour)
+	if err != nil || rec.AccessToken != "nt1" || calls.Load() != 1 {
+		t.Fatalf("rec %v err %v, %d token requests; want nt1 from one request", rec, err, calls.Load())
+	}
+}
