@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -148,7 +149,10 @@ func TestLockWaitSaysWhy(t *testing.T) {
 	t.Parallel()
 	e := newTokEnv(t)
 	e.loginExpiring(2 * time.Minute)
-	e.op.SetTokenDelay(3 * time.Second)
+	// The provider holds the holder's refresh until the waiter has said
+	// it waits (or a minute passes), so a slow start of the waiter on a
+	// loaded machine cannot find the lock already free.
+	e.op.SetTokenDelay(time.Minute)
 	holder := e.tok("print", "dex", "--min-ttl", "3m")
 	var holderOut bytes.Buffer
 	holder.Stdout = &holderOut
@@ -158,17 +162,46 @@ func TestLockWaitSaysWhy(t *testing.T) {
 	for e.op.Held() == 0 {
 		time.Sleep(5 * time.Millisecond)
 	}
-	out, stderr, code := e.result("print", "dex", "--min-ttl", "3m")
+	waiter := e.tok("print", "dex", "--min-ttl", "3m")
+	var waiterOut bytes.Buffer
+	stderr := &syncBuffer{}
+	waiter.Stdout, waiter.Stderr = &waiterOut, stderr
+	if err := waiter.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(stderr.String(), "waiting") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.op.ReleaseHeld()
 	if err := holder.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if code != 0 || out != holderOut.String() {
-		t.Errorf("waiter: exit %d, same token as the holder %v, stderr %s", code, out == holderOut.String(), stderr)
+	code := exitCode(waiter.Wait())
+	if code != 0 || waiterOut.String() != holderOut.String() {
+		t.Errorf("waiter: exit %d, same token as the holder %v, stderr %s", code, waiterOut.String() == holderOut.String(), stderr)
 	}
-	if stderr != "tok: waiting for another tok process refreshing dex:default\n" {
-		t.Errorf("waiter said %q", stderr)
+	if stderr.String() != "tok: waiting for another tok process refreshing dex:default\n" {
+		t.Errorf("waiter said %q", stderr.String())
 	}
 	if n := e.op.Count("refresh_token"); n != 1 {
 		t.Errorf("%d refresh requests, want 1", n)
 	}
+}
+
+// syncBuffer is a bytes.Buffer a child process writes while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

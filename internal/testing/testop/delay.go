@@ -11,6 +11,7 @@ import (
 type tokenDelays struct {
 	before, after time.Duration
 	held          int
+	release       chan struct{} // closed by ReleaseHeld; nil until then
 }
 
 // SetTokenDelay holds every token request for d before the provider sees
@@ -60,10 +61,26 @@ func (s *Server) serveToken(h http.Handler, w http.ResponseWriter, r *http.Reque
 	w.Write(rec.Body.Bytes())
 }
 
-// hold waits d, or until the client goes away (false).
+// ReleaseHeld ends the wait of every token request held now, so a test
+// can hold a refresh for as long as it needs (a long SetTokenDelay) and let
+// it go once it has seen what it waits for, instead of racing a fixed delay.
+func (s *Server) ReleaseHeld() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.delays.release != nil {
+		close(s.delays.release)
+		s.delays.release = nil
+	}
+}
+
+// hold waits d, until ReleaseHeld, or until the client goes away (false).
 func (s *Server) hold(r *http.Request, d time.Duration) bool {
 	s.mu.Lock()
 	s.delays.held++
+	if s.delays.release == nil {
+		s.delays.release = make(chan struct{})
+	}
+	release := s.delays.release
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -72,6 +89,8 @@ func (s *Server) hold(r *http.Request, d time.Duration) bool {
 	}()
 	select {
 	case <-time.After(d):
+		return true
+	case <-release:
 		return true
 	case <-r.Context().Done():
 		return false
