@@ -50,6 +50,17 @@ func (a *App) loadConfig() (*config.Config, error) {
 		}
 	}
 	cfg.Store = v.GetString("store")
+	switch cfg.Store {
+	case "", "keyring", "file", "etcd":
+	default:
+		// Checked here, not when the store opens: status and providers read
+		// no record, and must not pass over a typo either.
+		from := "store:"
+		if val, _ := a.LookupEnv("TOK_STORE"); val != "" {
+			from = "TOK_STORE"
+		}
+		return nil, tokerr.New(tokerr.Usage, "%s %q is not a store: use keyring, file or etcd", from, cfg.Store)
+	}
 	cfg.FilePlaintext = v.GetBool("file_plaintext")
 	cfg.Passphrase = v.GetString("passphrase")
 	cfg.FileKeyFile = v.GetString("file_key_file")

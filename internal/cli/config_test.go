@@ -82,6 +82,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad min_ttl", "c.yaml", "min_ttl: soon\n", "min_ttl"},
 		{"unknown top-level key", "c.yaml", "stor: file\n", `unknown key "stor"`},
 		{"bad toml", "c.toml", "store = = 1\n", "c.toml"},
+		{"unknown store", "c.yaml", "store: keychain\n", `store: "keychain" is not a store`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,6 +96,11 @@ func TestLoadConfigErrors(t *testing.T) {
 	a := testApp(t, map[string]string{"TOK_MIN_TTL": "soon", "XDG_CONFIG_HOME": t.TempDir()})
 	if _, err := a.loadConfig(); tokerr.ExitCode(err) != int(tokerr.Usage) || !strings.HasPrefix(err.Error(), `TOK_MIN_TTL "soon"`) {
 		t.Fatalf("a bad TOK_MIN_TTL: err = %v", err)
+	}
+	// status reads no record, so a bad TOK_STORE is caught with the config.
+	a = testApp(t, map[string]string{"TOK_STORE": "bogus", "XDG_CONFIG_HOME": t.TempDir()})
+	if _, err := a.loadConfig(); tokerr.ExitCode(err) != int(tokerr.Usage) || !strings.HasPrefix(err.Error(), `TOK_STORE "bogus"`) {
+		t.Fatalf("a bad TOK_STORE: err = %v", err)
 	}
 	// A config file that is there but cannot be read is never skipped.
 	home := t.TempDir()
