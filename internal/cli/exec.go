@@ -115,6 +115,16 @@ func bindings(resolved []*execTarget, opts *execOptions) ([]binding, error) {
 		out = slices.DeleteFunc(out, func(b binding) bool { return b.Name == name })
 		out = append(out, binding{Name: name, Target: target})
 	}
+	// Two logins of one provider share its variables: one of them would
+	// be dropped without a word, and the child would use the wrong login.
+	for i, b := range out {
+		for _, c := range out[:i] {
+			if c.Name == b.Name && !sameTarget(c.Target, b.Target) {
+				return nil, tokerr.New(tokerr.Usage, "%s would hold the token of both %s and %s", b.Name, c.Target, b.Target).
+					WithHint("name each with --env NAME=TARGET (or env: [NAME=TARGET] in the profile), e.g. --env %s=%s --env OTHER_TOKEN=%s", b.Name, c.Target, b.Target)
+			}
+		}
+	}
 	return out, nil
 }
 

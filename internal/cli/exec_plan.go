@@ -48,6 +48,8 @@ func (a *App) applyProfile(opts *execOptions, p config.Profile) {
 		}
 	}
 	opts.RevokeOnExit = opts.RevokeOnExit || p.RevokeOnExit
+	// The command line's --env come last, so they win over the profile's.
+	opts.Env = append(slices.Clone(p.Env), opts.Env...)
 }
 
 // onlyLogin is the target of the one stored login, or a usage error that

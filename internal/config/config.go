@@ -125,6 +125,9 @@ type Profile struct {
 	Scopes map[string][]string `mapstructure:"scopes"`
 	// RevokeOnExit is exec --revoke-on-exit for every run of the profile.
 	RevokeOnExit bool `mapstructure:"revoke_on_exit"`
+	// Env is exec --env NAME=TARGET for every run of the profile: a list,
+	// not a map, so variable names keep their case.
+	Env []string `mapstructure:"env"`
 }
 
 // Kube token kinds accepted in `kube_token:`.
