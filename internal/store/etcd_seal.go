@@ -31,18 +31,7 @@ func (p PassphraseSealer) Seal(plain []byte) ([]byte, error) {
 		return nil, err
 	}
 	rcpt.SetWorkFactor(scryptWorkFactor)
-	var buf bytes.Buffer
-	w, err := age.Encrypt(&buf, rcpt)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(plain); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return sealTo(plain, rcpt)
 }
 
 func (p PassphraseSealer) Open(sealed []byte) ([]byte, error) {

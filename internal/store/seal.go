@@ -76,8 +76,13 @@ func (k *KeySealer) Recipient() string { return k.id.Recipient().String() }
 
 // Seal encrypts plain to the identity's recipient.
 func (k *KeySealer) Seal(plain []byte) ([]byte, error) {
+	return sealTo(plain, k.id.Recipient())
+}
+
+// sealTo encrypts plain with age to one recipient (a key or a passphrase).
+func sealTo(plain []byte, rcpt age.Recipient) ([]byte, error) {
 	var buf bytes.Buffer
-	w, err := age.Encrypt(&buf, k.id.Recipient())
+	w, err := age.Encrypt(&buf, rcpt)
 	if err != nil {
 		return nil, err
 	}
