@@ -155,10 +155,7 @@ type execTarget struct {
 }
 
 func runExec(ctx context.Context, a *App, opts *execOptions) error {
-	minTTL := a.cfg.MinTTL
-	if opts.minSet {
-		minTTL = opts.MinTTL
-	}
+	minTTL := a.minTTL(opts.minSet, opts.MinTTL)
 	if err := a.planExec(ctx, opts); err != nil {
 		return err
 	}

@@ -1,20 +1,15 @@
 package cli
 
 import (
-	"context"
 	"time"
 
 	"github.com/spf13/cobra"
 )
 
-type kubeOptions struct {
-	Target string
-	MinTTL time.Duration
-	minSet bool
-}
-
 func newKubeCredentialCmd(a *App) *cobra.Command {
-	opts := &kubeOptions{}
+	// kube-credential is print --format exec-credential under its own
+	// name in the audit log.
+	opts := &printOptions{Format: formatExecCredential, verb: "kube-credential"}
 	cmd := &cobra.Command{
 		Use:   "kube-credential TARGET",
 		Short: "Print a Kubernetes ExecCredential for a kubeconfig exec entry",
@@ -38,21 +33,9 @@ login: with none stored it exits 4.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[0]
 			opts.minSet = cmd.Flags().Changed("min-ttl")
-			return runKubeCredential(cmd.Context(), a, opts)
+			return runPrint(cmd.Context(), a, opts)
 		},
 	}
 	cmd.Flags().DurationVar(&opts.MinTTL, "min-ttl", 60*time.Second, "refresh first when the token has less than this left (env TOK_MIN_TTL)")
 	return cmd
-}
-
-func runKubeCredential(ctx context.Context, a *App, opts *kubeOptions) error {
-	minTTL := a.cfg.MinTTL
-	if opts.minSet {
-		minTTL = opts.MinTTL
-	}
-	t, p, err := a.resolver().Resolve(ctx, opts.Target)
-	if err != nil {
-		return err
-	}
-	return a.printCredential(ctx, t, p, minTTL, formatExecCredential, "kube-credential", nil)
 }

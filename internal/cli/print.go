@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,6 +29,8 @@ type printOptions struct {
 	minSet bool
 	// Scopes narrow the token (README "Narrowed tokens for agents").
 	Scopes []string
+	// verb names the hand-out in the audit log: "print" unless set.
+	verb string
 }
 
 func newPrintCmd(a *App) *cobra.Command {
@@ -70,16 +73,14 @@ ExecCredential.`,
 }
 
 func runPrint(ctx context.Context, a *App, opts *printOptions) error {
-	minTTL := a.cfg.MinTTL
-	if opts.minSet {
-		minTTL = opts.MinTTL
-	}
+	minTTL := a.minTTL(opts.minSet, opts.MinTTL)
+	verb := cmp.Or(opts.verb, "print")
 	t, p, err := a.resolver().Resolve(ctx, opts.Target)
 	if err != nil {
 		return err
 	}
 	if opts.Format == formatIDToken || opts.Format == formatExecCredential {
-		return a.printCredential(ctx, t, p, minTTL, opts.Format, "print", splitScopes(opts.Scopes))
+		return a.printCredential(ctx, t, p, minTTL, opts.Format, verb, splitScopes(opts.Scopes))
 	}
 	var rec *store.Record
 	if scopes := splitScopes(opts.Scopes); len(scopes) > 0 {
@@ -88,14 +89,23 @@ func runPrint(ctx context.Context, a *App, opts *printOptions) error {
 		rec, err = a.fresh(ctx, t, p, minTTL)
 	}
 	if err != nil {
-		a.refused("print", opts.Target, err)
+		a.refused(verb, opts.Target, err)
 		return err
 	}
 	if err := writeToken(a.Stdout, opts.Format, t, rec, a.Now()); err != nil {
 		return err
 	}
-	a.handedOut("print", t, rec, "")
+	a.handedOut(verb, t, rec, "")
 	return nil
+}
+
+// minTTL is --min-ttl when it was given, else the config's (TOK_MIN_TTL,
+// min_ttl, 60s).
+func (a *App) minTTL(flagSet bool, flag time.Duration) time.Duration {
+	if flagSet {
+		return flag
+	}
+	return a.cfg.MinTTL
 }
 
 // fresh returns t's token with minTTL left.
