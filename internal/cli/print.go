@@ -150,9 +150,7 @@ func writeToken(w io.Writer, format string, t token.Target, rec *store.Record, n
 	case "header":
 		_, err = fmt.Fprintf(w, "Authorization: Bearer %s\n", rec.AccessToken)
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(newTokenDoc(t, rec, now))
+		err = writeJSON(w, newTokenDoc(t, rec, now))
 	default:
 		_, err = fmt.Fprintln(w, rec.AccessToken)
 	}
@@ -167,4 +165,12 @@ func splitScopes(args []string) []string {
 		out = append(out, strings.Fields(a)...)
 	}
 	return out
+}
+
+// writeJSON writes v as indented JSON and a newline: the one shape of
+// every --json and --format json answer on stdout.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

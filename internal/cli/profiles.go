@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -127,9 +126,7 @@ func runProfiles(_ context.Context, a *App, asJSON bool) error {
 		docs = append(docs, d)
 	}
 	if asJSON {
-		enc := json.NewEncoder(a.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(docs)
+		return writeJSON(a.Stdout, docs)
 	}
 	if len(docs) == 0 {
 		a.note("no profiles in the config file; see tok profiles --help")

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -60,9 +59,7 @@ func runProviders(a *App, asJSON bool) error {
 		infos = append(infos, info)
 	}
 	if asJSON {
-		enc := json.NewEncoder(a.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(infos)
+		return writeJSON(a.Stdout, infos)
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROVIDER\tKIND\tFLOWS\tCLIENT ID\tENV")

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -88,9 +87,7 @@ func runStatus(ctx context.Context, a *App, opts *statusOptions) error {
 		out = append(out, newStatusEntry(e, a.Now()))
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(a.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(a.Stdout, out)
 	}
 	if len(out) == 0 {
 		a.note("no logins yet: run tok login PROVIDER")
