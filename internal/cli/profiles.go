@@ -84,6 +84,7 @@ type profileDoc struct {
 	Targets      []string            `json:"targets"`
 	Scopes       map[string][]string `json:"scopes"`
 	RevokeOnExit bool                `json:"revoke_on_exit"`
+	Env          []string            `json:"env,omitempty"`
 }
 
 func newProfilesCmd(a *App) *cobra.Command {
@@ -119,7 +120,7 @@ func runProfiles(_ context.Context, a *App, asJSON bool) error {
 	docs := []profileDoc{}
 	for _, name := range profileNames(a.cfg) {
 		p := a.cfg.Profiles[name]
-		d := profileDoc{Name: name, Targets: p.Targets, Scopes: p.Scopes, RevokeOnExit: p.RevokeOnExit}
+		d := profileDoc{Name: name, Targets: p.Targets, Scopes: p.Scopes, RevokeOnExit: p.RevokeOnExit, Env: p.Env}
 		if d.Scopes == nil {
 			d.Scopes = map[string][]string{}
 		}
