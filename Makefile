@@ -36,7 +36,9 @@ completions:
 # bench builds tok and prints its speed with real-size tokens, per store
 # (keyring; file with a key; file with a passphrase), against a bare keyring
 # read, in a private D-Bus session with gnome-keyring (needs dbus and
-# gnome-keyring); see internal/tools/bench.
+# gnome-keyring), for the in-process provider's tokens and, side by side,
+# node oidc-provider's (testdata/realop/install.sh); see
+# internal/tools/bench.
 bench:
 	$(GO) run ./internal/tools/bench
 

@@ -3,21 +3,17 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tok-cli/tok/internal/testing/realop"
 )
 
 // The tests here run tok against a real provider that is not tok's code
@@ -30,30 +26,10 @@ func init() {
 	helperCommands["realbrowse"] = realBrowse
 }
 
-var formAction = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
-
 // realbrowse URL plays the user at oidc-provider's development pages: it
-// signs in as any user, consents, and follows the redirect to tok.
+// signs in as alice, consents, and follows the redirect to tok.
 func realBrowse() {
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 20 * time.Second}
-	page := os.Args[len(os.Args)-1]
-	resp, err := client.Get(page)
-	for step := 0; err == nil && step < 6; step++ {
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		m := formAction.FindSubmatch(body)
-		if m == nil {
-			return // tok's callback page: done
-		}
-		action, _ := resp.Request.URL.Parse(string(m[1]))
-		form := url.Values{"prompt": {"consent"}}
-		if strings.Contains(string(body), `name="login"`) {
-			form = url.Values{"prompt": {"login"}, "login": {"alice"}, "password": {"any"}}
-		}
-		resp, err = client.PostForm(action.String(), form)
-	}
-	if err != nil {
+	if err := realop.Browse(context.Background(), os.Args[len(os.Args)-1], "alice"); err != nil {
 		fmt.Fprintln(os.Stderr, "realbrowse:", err)
 		os.Exit(1)
 	}
@@ -61,8 +37,8 @@ func realBrowse() {
 
 // realOP is a running testdata/realop provider.
 type realOP struct {
+	*realop.Server
 	issuer string
-	stdin  io.WriteCloser
 }
 
 func startRealOP(t *testing.T) *realOP {
@@ -70,61 +46,46 @@ func startRealOP(t *testing.T) *realOP {
 	return startNodeOP(t, "server.mjs")
 }
 
-// startNodeOP runs one of testdata/realop's oidc-provider scripts, which
-// prints {"issuer": ...} once it listens, and stops it with the test.
-// Without the node modules it skips, except under CI, which installs them.
+// startNodeOP runs one of testdata/realop's oidc-provider scripts and
+// stops it with the test. Without the node modules it skips, except under
+// CI, which installs them.
 func startNodeOP(t *testing.T, script string) *realOP {
 	t.Helper()
-	dir, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "realop"))
-	node, err := exec.LookPath("node")
-	if _, serr := os.Stat(filepath.Join(dir, "node_modules", "oidc-provider")); err != nil || serr != nil {
-		const msg = "no real provider: run sh testdata/realop/install.sh"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+	s, err := realop.Start(script)
+	if errors.Is(err, realop.ErrMissing) && os.Getenv("CI") == "" {
+		t.Skip(err)
 	}
-	cmd := exec.Command(node, script)
-	cmd.Dir = dir
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		waitOrKill(cmd, 5*time.Second)
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	var hello struct{ Issuer string }
-	if err != nil || json.Unmarshal([]byte(line), &hello) != nil || hello.Issuer == "" {
-		t.Fatalf("real provider did not start: %q %v", line, err)
-	}
-	return &realOP{issuer: hello.Issuer, stdin: stdin}
-}
-
-func (op *realOP) get(t *testing.T, path string, v any) {
-	t.Helper()
-	resp, err := http.Get(op.issuer + path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+	t.Cleanup(s.Close)
+	return &realOP{Server: s, issuer: s.Issuer}
+}
+
+// get decodes the JSON document at the issuer's path into v.
+func (op *realOP) get(t *testing.T, path string, v any) {
+	t.Helper()
+	if err := op.GetJSON(path, v); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // setTTL sets the lifetime of access tokens issued from now on.
 func (op *realOP) setTTL(t *testing.T, d time.Duration) {
-	op.get(t, fmt.Sprintf("/__test/ttl?s=%d", int(d.Seconds())), &struct{}{})
+	t.Helper()
+	if err := op.SetAccessTTL(d); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // refreshes is how many refresh requests the provider got, and errors of
 // any grant.
 func (op *realOP) refreshes(t *testing.T) (int, int) {
-	var c map[string]int
-	op.get(t, "/__test/counts", &c)
+	t.Helper()
+	c, err := op.Counts()
+	if err != nil {
+		t.Fatal(err)
+	}
 	return c["refresh_token"], c["errors"]
 }
 

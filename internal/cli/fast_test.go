@@ -317,3 +317,32 @@ func TestVerbErrors(t *testing.T) {
 		})
 	}
 }
+
+// status's EXPIRES column reads sensibly at the moment of expiry: never
+// "in 0s" or "expired 0s ago".
+func TestStatusExpiryAtTheBoundary(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		after time.Duration // since the import of a token valid for an hour
+		want  string
+	}{
+		{59 * time.Minute, "in 1m0s"},
+		{time.Hour - 1500*time.Millisecond, "in 2s"},
+		{time.Hour - 300*time.Millisecond, "in under 1s"},
+		{time.Hour, "expired just now"},
+		{time.Hour + 300*time.Millisecond, "expired just now"},
+		{time.Hour + 2*time.Second, "expired 2s ago"},
+		{2 * time.Hour, "expired 1h0m0s ago"},
+	} {
+		f := newFastTok(t)
+		imported(f)
+		f.now = f.now.Add(tt.after)
+		stdout, stderr, code := f.run("", "status")
+		if code != 0 {
+			t.Fatalf("tok status: exit %d\n%s", code, stderr)
+		}
+		if !strings.Contains(stdout, "  "+tt.want+"  ") {
+			t.Errorf("%s after the import, status shows\n%swant EXPIRES %q", tt.after, stdout, tt.want)
+		}
+	}
+}

@@ -139,16 +139,28 @@ func relExpiry(e statusEntry, now time.Time) string {
 	case e.Expiry == nil:
 		return "never"
 	}
-	d := e.Expiry.Sub(now).Round(time.Second)
-	rel := "in " + d.String()
-	if d <= 0 {
-		rel = "expired " + strings.TrimPrefix((-d).String(), "-") + " ago"
-	}
+	rel := untilExpiry(e.Expiry.Sub(now))
 	if e.ExpiryUnknown {
 		// The provider did not say: the time is default_ttl's guess.
 		return "unknown (assumed " + rel + ")"
 	}
 	return rel
+}
+
+// untilExpiry words the time left, d, to the second: "in 4m51s",
+// "expired 3s ago". Within a second of the expiry, where rounding would
+// say "in 0s" or "expired 0s ago", it says "in under 1s" or "expired just
+// now" (README "status: who is logged in").
+func untilExpiry(d time.Duration) string {
+	switch {
+	case d > 0 && d < time.Second/2:
+		return "in under 1s"
+	case d > 0:
+		return "in " + d.Round(time.Second).String()
+	case d > -time.Second:
+		return "expired just now"
+	}
+	return "expired " + (-d).Round(time.Second).String() + " ago"
 }
 
 // shownIdentity is the one name of the IDENTITY column: the username

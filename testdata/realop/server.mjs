@@ -8,6 +8,10 @@
 // JSON, {"issuer": ...}, once it serves. Test hooks, on loopback only:
 //   GET /__test/ttl?s=N   access tokens issued from now on live N seconds
 //   GET /__test/counts    token requests by grant_type, and errors
+//
+// With ACCESS_TOKEN_FORMAT=jwt, access tokens are JWTs (RFC 9068) for the
+// resource urn:tok:api (scope api:read), as many providers issue them,
+// instead of oidc-provider's opaque ones; make bench uses it.
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -33,11 +37,25 @@ server.listen(0, '127.0.0.1', () => {
       redirect_uris: ['http://127.0.0.1/callback'],
     }],
     pkce: { required: () => true },
-    scopes: ['openid', 'offline_access', 'email'],
+    scopes: ['openid', 'offline_access', 'email', 'api:read'],
     claims: { openid: ['sub'], email: ['email'] },
     ttl: { AccessToken: () => accessTTL },
     cookies: { keys: ['tok-realop-test-cookie-key'] },
-    features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: process.env.ACCESS_TOKEN_FORMAT === 'jwt',
+        defaultResource: () => 'urn:tok:api',
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: 'api:read',
+          audience: 'urn:tok:api',
+          accessTokenTTL: accessTTL,
+          accessTokenFormat: 'jwt',
+        }),
+      },
+    },
     findAccount: (_ctx, id) => ({
       accountId: id,
       claims: () => ({ sub: id, email: `${id}@example.com` }),

@@ -1,10 +1,12 @@
 // Command bench is `make bench`: it builds tok and a minimal keyring
 // reader, starts a private D-Bus session with gnome-keyring-daemon (its own
-// HOME, so the developer's keyring is never touched), logs in to an
-// in-process OpenID provider issuing tokens of real size (a 2.5 KB JWT
-// access token, a 1.2 KB ID token, a refresh token) through the real
-// browser flow, once for each store (keyring; file with a key; file with
-// a passphrase), and prints one table:
+// HOME, so the developer's keyring is never touched), logs in through the
+// real browser flow, once for each store (keyring; file with a key; file
+// with a passphrase), to two OpenID providers: an in-process one issuing
+// tokens of real size (a 2.5 KB JWT access token, a 1.2 KB ID token, a
+// refresh token), and node oidc-provider, not tok's code, issuing JWT
+// access tokens (RFC 9068; testdata/realop, left out with a note when it
+// is not installed). It prints one table, the providers side by side:
 //
 //   - the floor: a Go program that reads one keyring item (the login's)
 //     with go-keyring and prints it;
@@ -26,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tok-cli/tok/internal/testing/realop"
 	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
@@ -39,6 +42,7 @@ var (
 	fleetHosts = flag.Int("hosts", 3, "with -fleet: simulated hosts")
 	fleetProcs = flag.Int("procs", 4, "with -fleet: refreshing processes per host")
 	fleetFor   = flag.Duration("for", 10*time.Second, "with -fleet: how long the fleet refreshes")
+	withReal   = flag.Bool("real", true, "also measure node oidc-provider's tokens side by side (testdata/realop; a note when it is not installed)")
 	shell      = flag.String("sh", "", "instead of the bench, run this sh command in the logged-in session ($TOK and $FLOOR are the programs), to profile")
 	shellStore = flag.String("store", "keyring", "with -sh: the store whose environment the command gets: keyring, \"file, key\" or \"file, passphrase\"")
 )
@@ -61,11 +65,18 @@ func main() {
 	}
 }
 
-// browse plays the user's browser for `tok login` (TOK_BROWSER).
+// browse plays the user's browser for `tok login` (TOK_BROWSER), at the
+// in-process provider or at node oidc-provider.
 func browse(url string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, _, err := testop.Browse(ctx, url, testop.User, testop.Password); err != nil {
+	var err error
+	if issuer := os.Getenv(realIssuerEnv); issuer != "" && strings.HasPrefix(url, issuer+"/") {
+		err = realop.Browse(ctx, url, testop.User)
+	} else {
+		_, _, err = testop.Browse(ctx, url, testop.User, testop.Password)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "browse:", err)
 		os.Exit(1)
 	}

@@ -15,15 +15,21 @@ const (
 	rssMax          = 30 << 20 // peak RSS of any tok command, bytes
 )
 
-// report runs the series and prints them in one table.
+// report runs the series and prints them in one table, a column group
+// per provider whose tokens were measured, side by side.
 func (b *bench) report() error {
+	// Per provider: the floor, then print and exec per store. The floor
+	// reads the item tok reads: the login's record, one item.
+	var cmds []cmd
 	kr := b.stores[0]
-	// The floor reads the item tok reads: the login's record, one item.
-	cmds := []cmd{{kr, []string{"floor", "tok", "token:dex:default"}}}
-	for _, s := range b.stores {
-		cmds = append(cmds, cmd{s, []string{"tok", "print", "dex"}}, cmd{s, []string{"tok", "exec", "dex", "--", "true"}})
+	for _, p := range b.ops {
+		cmds = append(cmds, cmd{kr, []string{"floor", "tok", "token:" + p.name + ":default"}})
+		for _, s := range b.stores {
+			cmds = append(cmds, cmd{s, []string{"tok", "print", p.name}}, cmd{s, []string{"tok", "exec", p.name, "--", "true"}})
+		}
 	}
 	cmds = append(cmds, cmd{kr, []string{"tok", "version"}})
+	perOP := 1 + 2*len(b.stores)
 	rs, err := b.series(*runs, cmds)
 	if err != nil {
 		return err
@@ -32,55 +38,107 @@ func (b *bench) report() error {
 	if err != nil {
 		return err
 	}
-	item, err := b.run(cmds[0])
-	if err != nil {
-		return err
-	}
-	bursts := make([]burstResult, len(b.stores))
-	for i, s := range b.stores {
-		if bursts[i], err = b.burst(s, *concurrent); err != nil {
+	records := make([]int, len(b.ops))
+	for i := range b.ops {
+		item, err := b.run(cmds[i*perOP])
+		if err != nil {
 			return err
+		}
+		records[i] = len(item.out) - 1
+	}
+	bursts := make([][]burstResult, len(b.ops))
+	for i, p := range b.ops {
+		for _, s := range b.stores {
+			r, err := b.burst(s, p, *concurrent)
+			if err != nil {
+				return fmt.Errorf("%s, %s: %w", p.label, s.name, err)
+			}
+			bursts[i] = append(bursts[i], r)
 		}
 	}
 
 	w := os.Stdout
 	fmt.Fprintf(w, "tok bench: %d runs each, interleaved; %s/%s, %d CPUs; gnome-keyring-daemon on a private D-Bus session\n",
 		*runs, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
-	fmt.Fprintf(w, "record: %d bytes in the keyring item (2.5 KB JWT access token, 1.2 KB ID token, refresh token)\n\n", len(item.out)-1)
-	fmt.Fprintf(w, "%-34s %9s %9s %8s %9s  %s\n", "command", "median", "p90", "x floor", "peak RSS", "target")
-	fl := statsOf(rs[0])
-	row := func(name string, s stats, rss int64, target string) {
-		fmt.Fprintf(w, "%-34s %9s %9s %7.2fx %6.1f MB  %s\n", name, ms(s.median), ms(s.p90), ratio(s, fl), float64(rss)/(1<<20), target)
+	fmt.Fprintf(w, "%-30s", "tokens from")
+	for _, p := range b.ops {
+		fmt.Fprintf(w, " | %-38s", p.name+": "+p.label)
 	}
-	row("floor: go-keyring Get + print", fl, rss[0], "")
-	rssOK := true
-	for i, s := range b.stores {
-		pr, ex := statsOf(rs[1+2*i]), statsOf(rs[2+2*i])
-		var target string
+	fmt.Fprintf(w, "\n%-30s", "record (one keyring item)")
+	for i := range b.ops {
+		fmt.Fprintf(w, " | %-38s", fmt.Sprintf("%d bytes", records[i]))
+	}
+	fmt.Fprintf(w, "\n%-30s", "command")
+	for range b.ops {
+		fmt.Fprintf(w, " | %9s %9s %8s %9s", "median", "p90", "ratio", "peak RSS")
+	}
+	fmt.Fprintf(w, " | target\n")
+
+	// row prints one command's figures for every provider: the median's
+	// ratio to base's row (the floor, or print for exec) and whether the
+	// ratio meets limit (0: no target).
+	rssOK, allOK := true, true
+	row := func(name string, k, base int, limit float64, what string, checkRSS bool) {
+		fmt.Fprintf(w, "%-30s", name)
+		ok := true
+		for i := range b.ops {
+			st, ref := statsOf(rs[i*perOP+k]), statsOf(rs[i*perOP+base])
+			r := ratio(st, ref)
+			ok = ok && r <= limit
+			m := rss[i*perOP+k]
+			if checkRSS {
+				rssOK = rssOK && m < rssMax
+			}
+			fmt.Fprintf(w, " | %9s %9s %7.2fx %6.1f MB", ms(st.median), ms(st.p90), r, float64(m)/(1<<20))
+		}
+		if limit > 0 {
+			allOK = allOK && ok
+			fmt.Fprintf(w, " | <= %.1fx %s: %s", limit, what, verdict(ok))
+		}
+		fmt.Fprintln(w)
+	}
+	row("floor: go-keyring Get + print", 0, 0, 0, "", false)
+	for j, s := range b.stores {
+		limit := 0.0
 		switch s.name {
 		case "keyring":
-			target = fmt.Sprintf("<= %.1fx floor %s", keyringPrintMax, verdict(ratio(pr, fl) <= keyringPrintMax))
+			limit = keyringPrintMax
 		case "file, key":
-			target = fmt.Sprintf("<= %.1fx floor %s", filePrintMax, verdict(ratio(pr, fl) <= filePrintMax))
+			limit = filePrintMax
 		}
-		row("print ("+s.name+")", pr, rss[1+2*i], target)
-		row("exec -- true ("+s.name+")", ex, rss[2+2*i],
-			fmt.Sprintf("<= %.1fx print: %.2fx %s", execMax, ratio(ex, pr), verdict(ratio(ex, pr) <= execMax)))
-		if s.name != "file, passphrase" {
-			rssOK = rssOK && rss[1+2*i] < rssMax && rss[2+2*i] < rssMax
-		}
+		passphrase := s.name == "file, passphrase"
+		row("print ("+s.name+")", 1+2*j, 0, limit, "floor", !passphrase)
+		row("exec -- true ("+s.name+")", 2+2*j, 1+2*j, execMax, "print", !passphrase)
 	}
-	row("tok version (start-up alone)", statsOf(rs[len(rs)-1]), rss[len(rss)-1], "")
+	v := statsOf(rs[len(rs)-1])
+	fmt.Fprintf(w, "%-30s | %9s %9s %7.2fx %6.1f MB\n", "tok version (start-up alone)", ms(v.median), ms(v.p90),
+		ratio(v, statsOf(rs[0])), float64(rss[len(rss)-1])/(1<<20))
+	fmt.Fprintln(w, "ratio: print and version to the floor of the same provider's record; exec to print")
 	fmt.Fprintf(w, "peak RSS of every tok command < %d MB: %s (with a passphrase, scrypt's 32 MiB come on top by design)\n", rssMax>>20, verdict(rssOK))
 	if !exact {
 		fmt.Fprintln(w, "(no GNU time at /usr/bin/time: peak RSS figures include bench's own pages, upper bounds)")
 	}
-	fmt.Fprintf(w, "\n%d concurrent `tok print dex --min-ttl 1m`, the token in need of a refresh:\n", *concurrent)
-	fmt.Fprintf(w, "%-34s %9s %9s %9s  %s\n", "store", "requests", "failures", "wall", "target: 1 request, 0 failures")
-	for i, s := range b.stores {
-		r := bursts[i]
-		fmt.Fprintf(w, "%-34s %9d %9d %9s  %s\n", s.name, r.requests, r.failures, ms(r.wall), verdict(r.requests == 1 && r.failures == 0))
+	fmt.Fprintf(w, "\n%d concurrent `tok print PROVIDER --min-ttl 1m`, the token in need of a refresh:\n", *concurrent)
+	fmt.Fprintf(w, "%-30s", "store")
+	for _, p := range b.ops {
+		fmt.Fprintf(w, " | %-8s %8s %8s %9s", p.name, "requests", "failures", "wall")
 	}
+	fmt.Fprintf(w, " | target: 1 request, 0 failures\n")
+	for j, s := range b.stores {
+		fmt.Fprintf(w, "%-30s", s.name)
+		ok := true
+		for i := range b.ops {
+			r := bursts[i][j]
+			ok = ok && r.requests == 1 && r.failures == 0
+			fmt.Fprintf(w, " | %-8s %8d %8d %9s", "", r.requests, r.failures, ms(r.wall))
+		}
+		allOK = allOK && ok
+		fmt.Fprintf(w, " | %s\n", verdict(ok))
+	}
+	if len(b.ops) == 1 {
+		fmt.Fprintln(w, "\nnode oidc-provider was not measured: sh testdata/realop/install.sh")
+	}
+	fmt.Fprintf(w, "\nall targets: %s\n", verdict(allOK && rssOK))
 	return nil
 }
 

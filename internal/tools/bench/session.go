@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tok-cli/tok/internal/testing/realop"
 	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
@@ -22,13 +24,22 @@ type run struct {
 	stderr string
 }
 
-// bench is the session side: tok, floor, the provider, and one tok set-up
-// per store.
+// bench is the session side: tok, floor, the providers, and one tok
+// set-up per store.
 type bench struct {
 	dir    string
-	op     *testop.Server
+	op     *testop.Server // the in-process provider, "dex"
+	ops    []*benchOP     // dex, then node oidc-provider ("real") when installed
 	stores []*storeSetup
 	env    []string // the keyring store's, for bench-fleet
+}
+
+// benchOP is a provider whose tokens the bench measures: its name in
+// tok's config and what the burst needs of it.
+type benchOP struct {
+	name, label string
+	setTTL      func(time.Duration) error // lifetime of the access tokens issued from now on
+	refreshes   func() (int, error)       // refresh requests served so far
 }
 
 // storeSetup is tok's environment for one store, with its own state dir
@@ -45,6 +56,10 @@ type cmd struct {
 	args  []string // args[0] is "tok" or "floor"
 }
 
+// realIssuerEnv tells `bench browse` which URLs are node
+// oidc-provider's.
+const realIssuerEnv = "BENCH_REAL_ISSUER"
+
 func inside(dir string) error {
 	op, err := testop.Start(testop.Options{RealSizeTokens: true})
 	if err != nil {
@@ -52,12 +67,42 @@ func inside(dir string) error {
 	}
 	defer op.Close()
 	b := &bench{dir: dir, op: op}
+	b.ops = []*benchOP{{
+		name:      "dex",
+		label:     "in-process zitadel op",
+		setTTL:    func(d time.Duration) error { op.SetAccessTTL(d); return nil },
+		refreshes: func() (int, error) { return op.Count("refresh_token"), nil },
+	}}
+	if *withReal && !*fleet && *shell == "" {
+		// JWT access tokens (RFC 9068), as providers issue them.
+		node, err := realop.Start("server.mjs", "ACCESS_TOKEN_FORMAT=jwt")
+		switch {
+		case errors.Is(err, realop.ErrMissing):
+			fmt.Fprintf(os.Stderr, "bench: %v; measuring the in-process provider's tokens only\n", err)
+		case err != nil:
+			return err
+		default:
+			defer node.Close()
+			b.ops = append(b.ops, &benchOP{
+				name:   "real",
+				label:  "node oidc-provider " + realop.Version(),
+				setTTL: node.SetAccessTTL,
+				refreshes: func() (int, error) {
+					c, err := node.Counts()
+					return c["refresh_token"], err
+				},
+			})
+			os.Setenv(realIssuerEnv, node.Issuer)
+		}
+	}
 	if err := b.setup(); err != nil {
 		return err
 	}
 	for _, s := range b.stores {
-		if _, err := b.run(cmd{s, []string{"tok", "login", "dex"}}); err != nil {
-			return fmt.Errorf("login (%s): %w", s.name, err)
+		for _, p := range b.ops {
+			if _, err := b.run(cmd{s, []string{"tok", "login", p.name}}); err != nil {
+				return fmt.Errorf("login to %s (%s): %w", p.label, s.name, err)
+			}
 		}
 	}
 	if *shell != "" {
@@ -79,6 +124,10 @@ func (b *bench) setup() error {
 	}
 	cfg := fmt.Sprintf("providers:\n  dex:\n    issuer: %s\n    client_id: %s\n    scopes: [openid, offline_access, email]\n    flow: browser\n",
 		b.op.Issuer, testop.PublicClientID)
+	if issuer := os.Getenv(realIssuerEnv); issuer != "" {
+		// oidc-provider issues a refresh token only on consent.
+		cfg += fmt.Sprintf("  real:\n    issuer: %s\n    client_id: tok-public\n    scopes: [openid, offline_access, email, api:read]\n    flow: browser\n    auth_params: {prompt: consent}\n", issuer)
+	}
 	cfgFile := filepath.Join(b.dir, "config.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		return err
@@ -161,15 +210,22 @@ type burstResult struct {
 	wall               time.Duration
 }
 
-// burst starts n `tok print --min-ttl 1m` at once on a token that has 30s
-// left and counts what the provider saw.
-func (b *bench) burst(s *storeSetup, n int) (burstResult, error) {
-	b.op.SetAccessTTL(30 * time.Second)
-	if _, err := b.run(cmd{s, []string{"tok", "refresh", "dex"}}); err != nil {
+// burst starts n `tok print --min-ttl 1m` at once on a login of p whose
+// token has 30s left and counts what the provider saw.
+func (b *bench) burst(s *storeSetup, p *benchOP, n int) (burstResult, error) {
+	if err := p.setTTL(30 * time.Second); err != nil {
 		return burstResult{}, err
 	}
-	b.op.SetAccessTTL(5 * time.Minute)
-	before := b.op.Count("refresh_token")
+	if _, err := b.run(cmd{s, []string{"tok", "refresh", p.name}}); err != nil {
+		return burstResult{}, err
+	}
+	if err := p.setTTL(5 * time.Minute); err != nil {
+		return burstResult{}, err
+	}
+	before, err := p.refreshes()
+	if err != nil {
+		return burstResult{}, err
+	}
 	outs := make([]string, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -178,7 +234,7 @@ func (b *bench) burst(s *storeSetup, n int) (burstResult, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := b.run(cmd{s, []string{"tok", "print", "dex", "--min-ttl", "1m"}})
+			r, err := b.run(cmd{s, []string{"tok", "print", p.name, "--min-ttl", "1m"}})
 			outs[i], errs[i] = r.out, err
 		}()
 	}
@@ -189,8 +245,9 @@ func (b *bench) burst(s *storeSetup, n int) (burstResult, error) {
 			res.failures++
 		}
 	}
-	res.requests = b.op.Count("refresh_token") - before
-	return res, nil
+	after, err := p.refreshes()
+	res.requests = after - before
+	return res, err
 }
 
 type stats struct{ median, p90 time.Duration }
