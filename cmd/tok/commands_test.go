@@ -59,6 +59,7 @@ var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args [
 	"listen":            cmdListen,
 	"subst":             cmdSubst,
 	"corrupt":           cmdCorrupt,
+	"expire":            cmdExpire,
 	"absent-everywhere": cmdAbsentEverywhere,
 }
 
@@ -114,17 +115,38 @@ func replaceInFile(ts *testscript.TestScript, name, old, new string) {
 // corrupt PROVIDER ACCOUNT overwrites the stored record with garbage,
 // encrypted with the script's key (or passphrase) as tok would write it.
 func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
+	b := scriptBackend(ts)
+	ts.Check(b.Set(context.Background(), store.TokenKey(args[0], args[1]), []byte("garbage{not json")))
+}
+
+// expire PROVIDER ACCOUNT makes the stored access token one that expired
+// a minute ago, as if the script had waited for its expiry (no test
+// sleeps on the wall clock for it).
+func cmdExpire(ts *testscript.TestScript, neg bool, args []string) {
+	b, key := scriptBackend(ts), store.TokenKey(args[0], args[1])
+	raw, err := b.Get(context.Background(), key)
+	ts.Check(err)
+	rec, err := store.UnmarshalRecord(raw)
+	ts.Check(err)
+	rec.Expiry, rec.ExpiryUnknown = time.Now().Add(-time.Minute), false
+	raw, err = rec.Marshal()
+	ts.Check(err)
+	ts.Check(b.Set(context.Background(), key, raw))
+}
+
+// scriptBackend is the store the script's tok uses: the keyring, or the
+// file store sealed with the script's key (or passphrase).
+func scriptBackend(ts *testscript.TestScript) store.Backend {
+	if ts.Getenv("TOK_STORE") == "keyring" {
+		return store.NewKeyring(ts.Getenv("TOK_KEYRING_SERVICE"), store.DefaultKeyringTimeout)
+	}
 	o := store.FileOptions{Passphrase: ts.Getenv("TOK_PASSPHRASE")}
 	if k := ts.Getenv("TOK_FILE_KEY"); k != "" {
 		key, err := store.ParseKey(k)
 		ts.Check(err)
 		o.Sealer = key
 	}
-	b := store.NewFileWith(store.FileDir(ts.Getenv("TOK_STATE_DIR")), o)
-	if ts.Getenv("TOK_STORE") == "keyring" {
-		b = store.NewKeyring(ts.Getenv("TOK_KEYRING_SERVICE"), store.DefaultKeyringTimeout)
-	}
-	ts.Check(b.Set(context.Background(), store.TokenKey(args[0], args[1]), []byte("garbage{not json")))
+	return store.NewFileWith(store.FileDir(ts.Getenv("TOK_STATE_DIR")), o)
 }
 
 func server(ts *testscript.TestScript) *testop.Server {

@@ -45,7 +45,9 @@ func (m *Manager) exchange(ctx context.Context, t Target, p *provider.Provider, 
 		if !login.Refreshable() {
 			return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the token expired and the provider gave no refresh token"))
 		}
-		fresh, err := m.refreshLocked(ctx, t, p, login)
+		fresh, err := m.retryBusy(ctx, t, login, false, func() (*store.Record, error) {
+			return m.refreshLocked(ctx, t, p, login)
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -30,6 +30,9 @@ type Manager struct {
 	Discover *provider.Discoverer
 	HTTP     *http.Client
 	Now      func() time.Time
+	// Sleep waits d or until ctx ends (then its error), before a busy
+	// provider is asked again; nil waits on a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// StateDir holds what tok remembers of MCP servers
 	// (provider.SaveMCPServer).
 	StateDir string
@@ -136,7 +139,9 @@ func (m *Manager) refreshHeld(ctx context.Context, t Target, p *provider.Provide
 		if err := m.beforeRequest(ctx, p); err != nil {
 			return nil, err
 		}
-		next, err := m.clientCredentials(ctx, t, p)
+		next, err := m.retryBusy(ctx, t, rec, force, func() (*store.Record, error) {
+			return m.clientCredentials(ctx, t, p)
+		})
 		return m.orStillValid(t, rec, force, next, err)
 	}
 	if notFound {
@@ -158,7 +163,9 @@ func (m *Manager) refreshHeld(ctx context.Context, t Target, p *provider.Provide
 	if err := m.beforeRequest(ctx, p); err != nil {
 		return nil, err
 	}
-	next, err := m.refreshLocked(ctx, t, p, rec)
+	next, err := m.retryBusy(ctx, t, rec, force, func() (*store.Record, error) {
+		return m.refreshLocked(ctx, t, p, rec)
+	})
 	return m.orStillValid(t, rec, force, next, err)
 }
 

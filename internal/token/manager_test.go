@@ -73,6 +73,9 @@ type fixture struct {
 	p   *provider.Provider
 	now time.Time
 	tgt Target
+	// waits are the Manager's sleeps before asking a busy provider again:
+	// recorded, not slept.
+	waits []time.Duration
 }
 
 func newFixture(t *testing.T, tokenURL string) *fixture {
@@ -84,6 +87,10 @@ func newFixture(t *testing.T, tokenURL string) *fixture {
 		Store: f.st, Locks: &FileLocker{Dir: t.TempDir()}, HTTP: http.DefaultClient,
 		Discover: &provider.Discoverer{HTTP: http.DefaultClient, Now: func() time.Time { return f.now }},
 		Now:      func() time.Time { return f.now },
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			f.waits = append(f.waits, d)
+			return ctx.Err()
+		},
 	}
 	return f
 }
