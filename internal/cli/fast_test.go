@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/testing/memstore"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
@@ -344,5 +345,44 @@ func TestStatusExpiryAtTheBoundary(t *testing.T) {
 		if !strings.Contains(stdout, "  "+tt.want+"  ") {
 			t.Errorf("%s after the import, status shows\n%swant EXPIRES %q", tt.after, stdout, tt.want)
 		}
+	}
+}
+
+// A narrowed token refused for being broader than asked is never handed
+// out, and its audit line identifies it by digest (README "Audit log").
+func TestNotNarrowedRefusalIsAudited(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	imported(f)
+	broad := secretMark + "-at-broad"
+	f.op.answer("refresh_token", 200, `{"access_token":"`+broad+`","token_type":"Bearer","expires_in":3600,"scope":"openid offline_access"}`)
+	stdout, stderr, code := f.run("", "print", "dex", "--scope", "openid")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "does not narrow scopes") {
+		t.Fatalf("tok print dex --scope openid: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+	log, err := os.ReadFile(filepath.Join(f.env["TOK_STATE_DIR"], audit.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(log), secretMark) {
+		t.Errorf("the audit log holds a token:\n%s", log)
+	}
+	var refusal *audit.Entry
+	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+		var e audit.Entry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		if e.Event == audit.EventRefusal {
+			refusal = &e
+		}
+	}
+	switch {
+	case refusal == nil:
+		t.Fatalf("no refusal in the audit log:\n%s", log)
+	case refusal.TokenSHA256 != audit.TokenID(broad):
+		t.Errorf("refusal token_sha256 = %q, want %q (the refused token's)", refusal.TokenSHA256, audit.TokenID(broad))
+	case !strings.Contains(refusal.Reason, "does not narrow scopes"):
+		t.Errorf("refusal reason = %q", refusal.Reason)
 	}
 }
