@@ -112,9 +112,15 @@ func replaceInFile(ts *testscript.TestScript, name, old, new string) {
 }
 
 // corrupt PROVIDER ACCOUNT overwrites the stored record with garbage,
-// encrypted with the script's passphrase as tok would write it.
+// encrypted with the script's key (or passphrase) as tok would write it.
 func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
-	b := store.NewFile(store.FileDir(ts.Getenv("TOK_STATE_DIR")), ts.Getenv("TOK_PASSPHRASE"), false)
+	o := store.FileOptions{Passphrase: ts.Getenv("TOK_PASSPHRASE")}
+	if k := ts.Getenv("TOK_FILE_KEY"); k != "" {
+		key, err := store.ParseKey(k)
+		ts.Check(err)
+		o.Sealer = key
+	}
+	b := store.NewFileWith(store.FileDir(ts.Getenv("TOK_STATE_DIR")), o)
 	if ts.Getenv("TOK_STORE") == "keyring" {
 		b = store.NewKeyring(ts.Getenv("TOK_KEYRING_SERVICE"), store.DefaultKeyringTimeout)
 	}

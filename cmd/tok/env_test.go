@@ -3,14 +3,19 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/rogpeppe/go-internal/txtar"
 
+	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
@@ -19,8 +24,10 @@ import (
 // and the config, and the environment tok sees, which holds nothing of
 // the developer's. Scripts get it from setupScript, Go tests that drive
 // tok themselves (signals, terminals, kill -9, scans) from newTokEnv;
-// options vary it. tok itself is the test binary, registered with
-// testscript.Main and found on PATH.
+// options vary it. The file store is sealed with one key per run of the
+// test binary (testFileKey); passphrase tests ask for a passphrase. tok
+// itself is the test binary, registered with testscript.Main and found on
+// PATH.
 type tokEnv struct {
 	t                *testing.T // nil in scripts
 	op               *testop.Server
@@ -48,6 +55,22 @@ func withEnv(kv ...string) envOption {
 // withoutEnv removes variables from tok's environment.
 func withoutEnv(names ...string) envOption {
 	return func(s *envSpec) { s.unset = append(s.unset, names...) }
+}
+
+// withPassphrase seals the file store with passphrase instead of the
+// harness's key, for tests of the passphrase path: TOK_PASSPHRASE=passphrase
+// and no TOK_FILE_KEY (which would win, README "File store keys").
+func withPassphrase(passphrase string) envOption {
+	return func(s *envSpec) {
+		s.vars = append(s.vars, "TOK_PASSPHRASE="+passphrase)
+		s.unset = append(s.unset, "TOK_FILE_KEY")
+	}
+}
+
+// withoutStoreSecret gives the file store neither key nor passphrase:
+// tok asks on a terminal, or refuses with exit 5.
+func withoutStoreSecret() envOption {
+	return withoutEnv("TOK_FILE_KEY", "TOK_FILE_KEY_FILE", "TOK_PASSPHRASE", "TOK_PASSPHRASE_FILE")
 }
 
 // withProvider runs tok against op, which other tokEnvs share (hosts of
@@ -132,7 +155,10 @@ func buildEnv(work string, srv *testop.Server, opts ...envOption) (*tokEnv, erro
 		"TMPDIR=" + e.tmp,
 		"TOK_STATE_DIR=" + e.state,
 		"TOK_STORE=" + storeFromTest(),
-		"TOK_PASSPHRASE=correct horse battery staple",
+		// A key, not a passphrase: no scrypt in each tok process
+		// (README "File store keys"). Passphrase tests use
+		// withPassphrase, or clear TOK_FILE_KEY in their script.
+		"TOK_FILE_KEY=" + testFileKey(),
 		// Scripts run in parallel against one Secret Service: each gets
 		// its own keyring service so their logins never meet.
 		"TOK_KEYRING_SERVICE=tok-test-" + filepath.Base(work),
@@ -147,6 +173,9 @@ func buildEnv(work string, srv *testop.Server, opts ...envOption) (*tokEnv, erro
 	}
 	for _, name := range spec.unset {
 		e.unsetenv(name)
+	}
+	if err := checkPassphraseUsed(e.env); err != nil {
+		return nil, err
 	}
 	cfg := strings.ReplaceAll(spec.config, "$ISSUER", srv.Issuer)
 	cfgPath := filepath.Join(e.home, ".config", "tok", "config.yaml")
@@ -200,7 +229,40 @@ func (e *tokEnv) with(kv ...string) *tokEnv {
 	for _, x := range kv {
 		c.setenv(x)
 	}
+	if err := checkPassphraseUsed(c.env); err != nil {
+		panic(err) // a mistake in the test itself
+	}
 	return &c
+}
+
+// testFileKey is the file-store key (an age X25519 identity, as tok
+// keygen makes) of every tokEnv in this run of the test binary.
+var testFileKey = sync.OnceValue(func() string {
+	k, err := store.GenerateKey()
+	if err != nil {
+		panic(err)
+	}
+	return k.Identity()
+})
+
+// checkPassphraseUsed refuses an environment where the harness's key
+// would silently win over a passphrase a test set: such a test would
+// pass without ever opening the store with its passphrase.
+func checkPassphraseUsed(env []string) error {
+	vars := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	if vars["TOK_FILE_KEY"] != testFileKey() {
+		return nil
+	}
+	for _, name := range []string{"TOK_PASSPHRASE", "TOK_PASSPHRASE_FILE"} {
+		if vars[name] != "" {
+			return fmt.Errorf("%s is set, but the harness's TOK_FILE_KEY wins over it: use withPassphrase or withoutEnv(\"TOK_FILE_KEY\")", name)
+		}
+	}
+	return nil
 }
 
 // dropEnv removes name from env.
@@ -269,4 +331,29 @@ func exitCode(err error) int {
 		return ee.ExitCode()
 	}
 	return -1
+}
+
+// A script that sets a passphrase must first say what it does with the
+// harness's TOK_FILE_KEY (clear it, or state why it stays): otherwise the
+// key wins and the script passes without its passphrase ever opening the
+// store.
+func TestScriptsPassphraseNotMasked(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "script", "*.txtar"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scripts (%v)", err)
+	}
+	setsPassphrase := regexp.MustCompile(`^env TOK_PASSPHRASE(_FILE)?=\S`)
+	for _, f := range files {
+		a, err := txtar.ParseFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		named := false
+		for i, line := range strings.Split(string(a.Comment), "\n") {
+			named = named || strings.Contains(line, "TOK_FILE_KEY")
+			if setsPassphrase.MatchString(line) && !named {
+				t.Errorf("%s:%d sets a passphrase, but the harness's TOK_FILE_KEY would win over it: add env TOK_FILE_KEY= before", filepath.Base(f), i+1)
+			}
+		}
+	}
 }

@@ -33,7 +33,7 @@ func newFleetHost(t *testing.T, op *testop.Server, c *testetcd.Cluster, etcdBloc
 		etcdBlock = fmt.Sprintf("etcd:\n  endpoints: [%s]\n  prefix: /tok/\n", strings.Join(c.Endpoints, ", "))
 	}
 	return newTokEnv(t, withProvider(op), withConfig(defaultConfig+"store: etcd\n"+etcdBlock),
-		withoutEnv("TOK_STORE"), withEnv("TOK_FILE_KEY="+fleetKey), withoutEnv("TOK_PASSPHRASE"))
+		withoutEnv("TOK_STORE"), withEnv("TOK_FILE_KEY="+fleetKey))
 }
 
 // newFleet is a provider with strict rotation, a three-member cluster and

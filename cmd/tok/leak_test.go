@@ -104,7 +104,8 @@ type leakEnv struct {
 func newLeakEnv(t *testing.T) *leakEnv {
 	t.Helper()
 	e := newTokEnv(t, withConfigOutsideHome(leakConfig),
-		withEnv("TOK_STORE=file", "TOK_PASSPHRASE="+leakPassphrase, "TOK_BROWSER=leak-browser"))
+		withPassphrase(leakPassphrase),
+		withEnv("TOK_STORE=file", "TOK_BROWSER=leak-browser"))
 	le := &leakEnv{tokEnv: e, rec: filepath.Join(e.dir, "rec")}
 	e.setenv("XDG_STATE_HOME=" + filepath.Join(e.home, ".local", "state"))
 	e.setenv("XDG_CACHE_HOME=" + filepath.Join(e.home, ".cache"))

@@ -155,7 +155,7 @@ func typeLine(t *testing.T, screen *lineWatcher, ptmx *os.File, prompt, s string
 
 func TestPassphraseFromTerminal(t *testing.T) {
 	t.Parallel()
-	h := newTokEnv(t, withoutEnv("TOK_PASSPHRASE"))
+	h := newTokEnv(t, withoutStoreSecret())
 	const pass = "tr0ub4dor-and-3"
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -222,7 +222,7 @@ func TestPassphraseFromTerminal(t *testing.T) {
 
 func TestPassphraseMismatch(t *testing.T) {
 	t.Parallel()
-	h := newTokEnv(t, withoutEnv("TOK_PASSPHRASE"))
+	h := newTokEnv(t, withoutStoreSecret())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd, screen, ptmx, _, _ := h.onTerminal(t, ctx, true, "login", "svc")
@@ -237,7 +237,7 @@ func TestPassphraseMismatch(t *testing.T) {
 // exit 5 at once.
 func TestNoPromptWithoutTerminal(t *testing.T) {
 	t.Parallel()
-	h := newTokEnv(t, withoutEnv("TOK_PASSPHRASE"))
+	h := newTokEnv(t, withoutStoreSecret())
 	_, stderr, code := h.result("login", "svc")
 	if code != 5 || strings.Contains(stderr, "passphrase for the file store:") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)

@@ -97,7 +97,7 @@ func TestRealProviderHeadless(t *testing.T) {
 	}
 	cfg := fmt.Sprintf("providers:\n  real:\n    issuer: %s\n    client_id: tok-device\n    scopes: [openid, offline_access]\n", issuer)
 	// No D-Bus, no keyring, no display: a CI runner or a container.
-	h := newTokEnv(t, withConfig(cfg), withoutEnv("TOK_PASSPHRASE"),
+	h := newTokEnv(t, withConfig(cfg), withoutStoreSecret(),
 		withEnv("TOK_PASSPHRASE_FILE="+pass, "CI=true", "XDG_RUNTIME_DIR="+filepath.Join(t.TempDir(), "run")))
 
 	t.Run("device flow under CI", func(t *testing.T) {
