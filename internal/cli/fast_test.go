@@ -386,3 +386,52 @@ func TestNotNarrowedRefusalIsAudited(t *testing.T) {
 		t.Errorf("refusal reason = %q", refusal.Reason)
 	}
 }
+
+// withConfig replaces the config file by yaml, $URL being the fake
+// provider's address.
+func withConfig(yaml string) func(*fastTok) {
+	return func(f *fastTok) {
+		p := filepath.Join(f.t.TempDir(), "config.yaml")
+		if err := os.WriteFile(p, []byte(strings.ReplaceAll(yaml, "$URL", f.op.URL)), 0o600); err != nil {
+			f.t.Fatal(err)
+		}
+		f.env["TOK_CONFIG"] = p
+	}
+}
+
+// A login whose provider left the config file: commands say so, naming
+// the file and the fix, and logout --no-revoke forgets it without the
+// provider (README "logout").
+func TestLoginOfARemovedProvider(t *testing.T) {
+	t.Parallel()
+	const onlySvc = `providers:
+  svc:
+    token_url: $URL/token
+    client_id: svc
+    client_secret: x
+    flow: client_credentials
+`
+	f := newFastTok(t)
+	imported(f)
+	withConfig(onlySvc)(f)
+	cfg := f.env["TOK_CONFIG"]
+	want := "tok: provider dex is not configured in " + cfg + ", but tok holds a login for it (dex); add providers.dex back to the config file (or set TOK_DEX_ISSUER), or forget the login: tok logout dex --no-revoke\n"
+	for _, args := range [][]string{{"print", "dex"}, {"refresh", "dex"}, {"status", "dex"}, {"exec", "dex", "--", "true"}, {"logout", "dex"}} {
+		_, stderr, code := f.run("", args...)
+		if code != 2 || stderr != want {
+			t.Errorf("tok %s: exit %d, stderr:\n%swant exit 2 and\n%s", strings.Join(args, " "), code, stderr, want)
+		}
+	}
+	// A name no login has is still just unknown.
+	if _, stderr, code := f.run("", "print", "dexx"); code != 2 || !strings.Contains(stderr, `tok: unknown provider "dexx"`) {
+		t.Errorf("tok print dexx: exit %d, %s", code, stderr)
+	}
+	_, stderr, code := f.run("", "logout", "dex", "--no-revoke")
+	if code != 0 || stderr != "tok: logged out of dex\n" {
+		t.Errorf("tok logout dex --no-revoke: exit %d, stderr:\n%s", code, stderr)
+	}
+	storeEmpty(t, f)
+	if _, stderr, _ := f.run("", "status"); !strings.Contains(stderr, "no logins yet") {
+		t.Errorf("status after logout: %s", stderr)
+	}
+}
