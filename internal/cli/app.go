@@ -152,5 +152,9 @@ func (a *App) store() (*store.Store, error) {
 // resolver is the one place that decides which target and provider an
 // argument names; every command calls it once per argument.
 func (a *App) resolver() *target.Resolver {
-	return &target.Resolver{Config: a.cfg, Env: a.LookupEnv, Environ: a.Environ, Logins: a.loginEntries}
+	file := a.cfg.File
+	if file == "" {
+		file, _ = a.configFile()
+	}
+	return &target.Resolver{Config: a.cfg, Env: a.LookupEnv, Environ: a.Environ, Logins: a.loginEntries, ConfigFile: file}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -36,9 +37,16 @@ func (a *App) handedOut(verb string, t token.Target, rec *store.Record, argv0 st
 }
 
 // refused records a hand-out that did not happen and why. Errors never
-// carry a secret (README "Promises"), so the reason is the message.
+// carry a secret (README "Promises"), so the reason is the message. A
+// token the provider issued and tok refused (broader than asked) is
+// identified by its digest.
 func (a *App) refused(verb, target string, err error) {
-	a.auditLog().Write(audit.Entry{Event: audit.EventRefusal, Verb: verb, Target: target, Reason: oneLine(err.Error())})
+	e := audit.Entry{Event: audit.EventRefusal, Verb: verb, Target: target, Reason: oneLine(err.Error())}
+	var broad *token.NotNarrowedError
+	if errors.As(err, &broad) {
+		e.TokenSHA256 = broad.TokenSHA256
+	}
+	a.auditLog().Write(e)
 }
 
 type auditOptions struct {

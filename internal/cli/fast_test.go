@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/testing/memstore"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
@@ -344,5 +345,93 @@ func TestStatusExpiryAtTheBoundary(t *testing.T) {
 		if !strings.Contains(stdout, "  "+tt.want+"  ") {
 			t.Errorf("%s after the import, status shows\n%swant EXPIRES %q", tt.after, stdout, tt.want)
 		}
+	}
+}
+
+// A narrowed token refused for being broader than asked is never handed
+// out, and its audit line identifies it by digest (README "Audit log").
+func TestNotNarrowedRefusalIsAudited(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	imported(f)
+	broad := secretMark + "-at-broad"
+	f.op.answer("refresh_token", 200, `{"access_token":"`+broad+`","token_type":"Bearer","expires_in":3600,"scope":"openid offline_access"}`)
+	stdout, stderr, code := f.run("", "print", "dex", "--scope", "openid")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "does not narrow scopes") {
+		t.Fatalf("tok print dex --scope openid: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+	log, err := os.ReadFile(filepath.Join(f.env["TOK_STATE_DIR"], audit.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(log), secretMark) {
+		t.Errorf("the audit log holds a token:\n%s", log)
+	}
+	var refusal *audit.Entry
+	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+		var e audit.Entry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		if e.Event == audit.EventRefusal {
+			refusal = &e
+		}
+	}
+	switch {
+	case refusal == nil:
+		t.Fatalf("no refusal in the audit log:\n%s", log)
+	case refusal.TokenSHA256 != audit.TokenID(broad):
+		t.Errorf("refusal token_sha256 = %q, want %q (the refused token's)", refusal.TokenSHA256, audit.TokenID(broad))
+	case !strings.Contains(refusal.Reason, "does not narrow scopes"):
+		t.Errorf("refusal reason = %q", refusal.Reason)
+	}
+}
+
+// withConfig replaces the config file by yaml, $URL being the fake
+// provider's address.
+func withConfig(yaml string) func(*fastTok) {
+	return func(f *fastTok) {
+		p := filepath.Join(f.t.TempDir(), "config.yaml")
+		if err := os.WriteFile(p, []byte(strings.ReplaceAll(yaml, "$URL", f.op.URL)), 0o600); err != nil {
+			f.t.Fatal(err)
+		}
+		f.env["TOK_CONFIG"] = p
+	}
+}
+
+// A login whose provider left the config file: commands say so, naming
+// the file and the fix, and logout --no-revoke forgets it without the
+// provider (README "logout").
+func TestLoginOfARemovedProvider(t *testing.T) {
+	t.Parallel()
+	const onlySvc = `providers:
+  svc:
+    token_url: $URL/token
+    client_id: svc
+    client_secret: x
+    flow: client_credentials
+`
+	f := newFastTok(t)
+	imported(f)
+	withConfig(onlySvc)(f)
+	cfg := f.env["TOK_CONFIG"]
+	want := "tok: provider dex is not configured in " + cfg + ", but tok holds a login for it (dex); add providers.dex back to the config file (or set TOK_DEX_ISSUER), or forget the login: tok logout dex --no-revoke\n"
+	for _, args := range [][]string{{"print", "dex"}, {"refresh", "dex"}, {"status", "dex"}, {"exec", "dex", "--", "true"}, {"logout", "dex"}} {
+		_, stderr, code := f.run("", args...)
+		if code != 2 || stderr != want {
+			t.Errorf("tok %s: exit %d, stderr:\n%swant exit 2 and\n%s", strings.Join(args, " "), code, stderr, want)
+		}
+	}
+	// A name no login has is still just unknown.
+	if _, stderr, code := f.run("", "print", "dexx"); code != 2 || !strings.Contains(stderr, `tok: unknown provider "dexx"`) {
+		t.Errorf("tok print dexx: exit %d, %s", code, stderr)
+	}
+	_, stderr, code := f.run("", "logout", "dex", "--no-revoke")
+	if code != 0 || stderr != "tok: logged out of dex\n" {
+		t.Errorf("tok logout dex --no-revoke: exit %d, stderr:\n%s", code, stderr)
+	}
+	storeEmpty(t, f)
+	if _, stderr, _ := f.run("", "status"); !strings.Contains(stderr, "no logins yet") {
+		t.Errorf("status after logout: %s", stderr)
 	}
 }

@@ -53,9 +53,16 @@ stored is not an error.`,
 // runLogout revokes the refresh token, then the access token, where the
 // provider can; local state goes even when revocation fails. Logging out
 // twice is not an error.
+//
+// A login whose provider left the config file can still be forgotten
+// with --no-revoke: forgetting needs no provider; revoking does.
 func runLogout(ctx context.Context, a *App, opts *logoutOptions) error {
 	t, p, err := a.resolver().Resolve(ctx, opts.Target)
-	if err != nil {
+	var gone *target.UnconfiguredError
+	switch {
+	case errors.As(err, &gone) && opts.NoRevoke:
+		t, p = gone.Target, &provider.Provider{}
+	case err != nil:
 		return err
 	}
 	m, err := a.manager()

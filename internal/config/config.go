@@ -154,5 +154,13 @@ func EnvName(provider string) string {
 	return b.String()
 }
 
+// EnvVar is the variable that sets a provider's setting KEY (upper case,
+// as in CLIENT_SECRET): TOK_<P>_KEY, P being EnvName(provider).
+func EnvVar(provider, key string) string { return "TOK_" + EnvName(provider) + "_" + key }
+
+// KeyPath is where a provider's setting key (as in client_secret) is
+// written in the config file: providers.NAME.KEY.
+func KeyPath(provider, key string) string { return "providers." + provider + "." + key }
+
 // DefaultEnv is the variable `tok exec` sets for a provider with no `env`.
 func DefaultEnv(provider string) string { return EnvName(provider) + "_TOKEN" }

@@ -152,8 +152,15 @@ func (p *Provider) expandTenant() {
 	}
 }
 
+// UnknownError is a provider name that no preset, config file entry,
+// TOK_<P>_* variable or remembered MCP server defines. Resolve returns it
+// inside a usage error.
+type UnknownError struct{ Name string }
+
+func (e *UnknownError) Error() string { return fmt.Sprintf("unknown provider %q", e.Name) }
+
 func unknown(cfg *config.Config, name string) error {
-	e := tokerr.New(tokerr.Usage, "unknown provider %q", name)
+	e := &tokerr.Error{Code: tokerr.Usage, Err: &UnknownError{Name: name}}
 	if s := Closest(name, Names(cfg)); s != "" {
 		return e.WithHint("did you mean %s?", s)
 	}

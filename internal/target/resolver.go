@@ -3,7 +3,9 @@ package target
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/mcp"
@@ -24,6 +26,9 @@ type Resolver struct {
 	// Logins, when set, lists the stored logins (a fleet store keeps its
 	// index next to the records); nil reads the state dir's index.
 	Logins func(context.Context) ([]store.Entry, error)
+	// ConfigFile is the config file's path, read or not, for messages;
+	// "" when there is none to name.
+	ConfigFile string
 }
 
 // Resolve parses arg and finds its provider. An MCP server URL resolves
@@ -31,15 +36,20 @@ type Resolver struct {
 // else one remembered from an earlier login; the returned Target keeps
 // the URL and gets the provider's name. Errors: a usage error for a
 // malformed or unknown target (with a did-you-mean where one is close),
-// a login-needed error for a server tok never logged in to.
-func (r *Resolver) Resolve(_ context.Context, arg string) (Target, *provider.Provider, error) {
+// a usage error holding an *UnconfiguredError for a provider that left
+// the config file while logins of it are stored, a login-needed error
+// for a server tok never logged in to.
+func (r *Resolver) Resolve(ctx context.Context, arg string) (Target, *provider.Provider, error) {
 	t, err := Parse(arg)
 	if err != nil {
 		return t, nil, err
 	}
 	if t.URL == "" {
 		p, err := r.Provider(t.Provider)
-		return t, p, err
+		if err != nil {
+			return t, nil, r.unconfigured(ctx, t, err)
+		}
+		return t, p, nil
 	}
 	canon, err := canonicalURL(t.URL)
 	if err != nil {
@@ -119,6 +129,64 @@ func (r *Resolver) newMCPName(t Target, canon, name string) (string, error) {
 // variables and what tok remembers of an MCP server (provider.Resolve).
 func (r *Resolver) Provider(name string) (*provider.Provider, error) {
 	return provider.Resolve(r.Config, name, r.Env)
+}
+
+// UnconfiguredError is a target whose provider tok does not know, while
+// logins of that provider are stored: the provider left the config file.
+// Such a login can only be forgotten (tok logout TARGET --no-revoke),
+// which needs no provider.
+type UnconfiguredError struct {
+	Target     Target
+	Stored     []Target // the provider's stored logins
+	ConfigFile string   // "" when there is none to name
+}
+
+func (e *UnconfiguredError) Error() string {
+	where := ""
+	if e.ConfigFile != "" {
+		where = " in " + e.ConfigFile
+	}
+	held := "a login"
+	if len(e.Stored) > 1 {
+		held = "logins"
+	}
+	names := make([]string, len(e.Stored))
+	for i, s := range e.Stored {
+		names[i] = s.String()
+	}
+	return fmt.Sprintf("provider %s is not configured%s, but tok holds %s for it (%s)", e.Target.Provider, where, held, strings.Join(names, ", "))
+}
+
+// unconfigured turns an unknown provider error for t into an
+// *UnconfiguredError when logins of that provider are stored; other
+// errors pass as they are.
+func (r *Resolver) unconfigured(ctx context.Context, t Target, err error) error {
+	var unknown *provider.UnknownError
+	if !errors.As(err, &unknown) {
+		return err
+	}
+	entries, lerr := r.Stored(ctx)
+	if lerr != nil {
+		return err
+	}
+	e := &UnconfiguredError{Target: t, ConfigFile: r.ConfigFile}
+	forget := Target{}
+	for _, s := range entries {
+		if s.Provider != t.Provider {
+			continue
+		}
+		st := EntryTarget(s)
+		e.Stored = append(e.Stored, st)
+		if forget.Provider == "" || st == t {
+			forget = st
+		}
+	}
+	if len(e.Stored) == 0 {
+		return err
+	}
+	return (&tokerr.Error{Code: tokerr.Usage, Err: e}).
+		WithHint("add providers.%s back to the config file (or set %s), or forget the login: tok logout %s --no-revoke",
+			t.Provider, config.EnvVar(t.Provider, "ISSUER"), forget)
 }
 
 // canonicalURL is mcp.Canonical with a usage error.

@@ -64,6 +64,23 @@ func NotGranted(want, granted []string) []string {
 // token is never handed out.
 var ErrNotNarrowed = errors.New("the provider does not narrow scopes")
 
+// NotNarrowedError is ErrNotNarrowed with what was refused. TokenSHA256
+// identifies the refused token in the audit log (audit.TokenID: the
+// first 12 hex digits of its SHA-256), never the token itself.
+type NotNarrowedError struct {
+	Provider    string
+	Want        []string // the scopes asked
+	Broader     []string // the scopes granted beyond them
+	TokenSHA256 string
+}
+
+func (e *NotNarrowedError) Error() string {
+	return fmt.Sprintf("%v: %s asked for %s and got %s as well; the token was not handed out",
+		ErrNotNarrowed, e.Provider, ScopeSet(e.Want), strings.Join(e.Broader, " "))
+}
+
+func (e *NotNarrowedError) Unwrap() error { return ErrNotNarrowed }
+
 // Narrowed returns a token of t limited to want, with at least minTTL
 // left: from the cache when it holds one, else minted and cached. Errors:
 // a usage error naming scopes the login was not granted, ErrNotNarrowed
@@ -218,7 +235,7 @@ func (m *Manager) mint(ctx context.Context, t Target, p *provider.Provider, logi
 	}
 	// No scopes asked (--revoke-on-exit alone): nothing to narrow.
 	if broader := NotGranted(next.Scopes, want); len(want) > 0 && len(broader) > 0 {
-		return nil, "", fmt.Errorf("%w: %s asked for %s and got %s as well; the token was not handed out", ErrNotNarrowed, p.Name, ScopeSet(want), strings.Join(broader, " "))
+		return nil, "", &NotNarrowedError{Provider: p.Name, Want: want, Broader: broader, TokenSHA256: audit.TokenID(next.AccessToken)}
 	}
 	m.issued(ctx, t, next)
 	return next, with, nil
