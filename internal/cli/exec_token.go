@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/audit"
+	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/token"
@@ -83,7 +84,7 @@ func (a *App) checkRevocable(ctx context.Context, targets []*execTarget) error {
 		}
 		if md.RevocationURL == "" {
 			return tokerr.New(tokerr.Usage, "--revoke-on-exit: %s has no revocation endpoint (RFC 7009), so the tokens of %s would stay valid after the command", et.P.Name, et.T).
-				WithHint("set revocation_url for provider %s, or run without --revoke-on-exit", et.P.Name)
+				WithHint("set %s in the config file (or %s), or run without --revoke-on-exit", config.KeyPath(et.P.Name, "revocation_url"), config.EnvVar(et.P.Name, "REVOCATION_URL"))
 		}
 		et.run = &runTokens{}
 	}

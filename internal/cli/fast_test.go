@@ -435,3 +435,70 @@ func TestLoginOfARemovedProvider(t *testing.T) {
 		t.Errorf("status after logout: %s", stderr)
 	}
 }
+
+// A refusal whose fix is a setting names that provider's own setting:
+// providers.NAME.KEY in the config file and TOK_NAME_KEY, the name
+// upper-cased with non-alphanumerics as _ (README "Environment").
+func TestHintsNameTheProvidersSettings(t *testing.T) {
+	t.Parallel()
+	const cfg = `providers:
+  dex:
+    auth_url: $URL/authorize
+    token_url: $URL/token
+    client_id: tok-public
+    scopes: [openid, offline_access]
+    flow: browser
+  m2m-eu:
+    token_url: $URL/token
+    client_id: m2m
+    client_secret: ` + secretMark + `-client-secret
+    flow: client_credentials
+  bare-cc:
+    token_url: $URL/token
+    client_id: bare
+    flow: client_credentials
+`
+	ccAnswers := func(status int, body string) func(*fastTok) {
+		return func(f *fastTok) { f.op.answer("client_credentials", status, body) }
+	}
+	for _, tt := range []struct {
+		name  string
+		setup func(*fastTok)
+		args  []string
+		code  int
+		want  string
+	}{
+		{"audience", ccAnswers(403, `{"error":"access_denied","error_description":"Service not found: an audience is required"}`), []string{"print", "m2m-eu"}, 1,
+			"; the provider wants an audience: set providers.m2m-eu.token_params: {audience: ...} in the config file, or TOK_M2M_EU_TOKEN_PARAMS"},
+		{"scope", ccAnswers(400, `{"error":"invalid_scope"}`), []string{"print", "m2m-eu"}, 1,
+			"; check providers.m2m-eu.scopes in the config file (or TOK_M2M_EU_SCOPES, --scope)"},
+		{"client", ccAnswers(401, invalidClient), []string{"refresh", "m2m-eu"}, 1,
+			"; check providers.m2m-eu.client_id, client_secret and token_endpoint_auth_method (client_secret_basic or client_secret_post) in the config file (or TOK_M2M_EU_CLIENT_ID, TOK_M2M_EU_CLIENT_SECRET)"},
+		{"resource at login", ccAnswers(400, `{"error":"invalid_target"}`), []string{"login", "m2m-eu"}, 1,
+			"; the provider refuses the resource parameter: set providers.m2m-eu.resource: - (or the resource it expects) in the config file"},
+		{"flow on refresh", then(expired, refreshAnswers(400, `{"error":"unauthorized_client"}`)), []string{"print", "dex"}, 4,
+			"; the client may not use this flow: check providers.dex.client_id and flow in the config file (or TOK_DEX_CLIENT_ID, TOK_DEX_FLOW, --browser, --device)"},
+		{"no secret at login", nil, []string{"login", "bare-cc"}, 2,
+			"; set providers.bare-cc.client_secret in the config file, or TOK_BARE_CC_CLIENT_SECRET"},
+		{"no secret at print", nil, []string{"print", "bare-cc"}, 2,
+			"; set providers.bare-cc.client_secret in the config file, or TOK_BARE_CC_CLIENT_SECRET"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFastTok(t)
+			withConfig(cfg)(f)
+			if tt.setup != nil {
+				tt.setup(f)
+			}
+			_, stderr, code := f.run("", tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.want) {
+				t.Errorf("tok %s: exit %d, stderr:\n%s\nwant exit %d and %q", strings.Join(tt.args, " "), code, stderr, tt.code, tt.want)
+			}
+			for _, generic := range []string{"<P>", "<PROVIDER>", "the provider's", secretMark} {
+				if strings.Contains(stderr, generic) {
+					t.Errorf("stderr holds %q: %s", generic, stderr)
+				}
+			}
+		})
+	}
+}

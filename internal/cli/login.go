@@ -156,6 +156,7 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 		Warn:         a.warnLine,
 		DisplayCode:  (&deviceDisplay{w: a.Stderr, term: a.stderrTerminal(), now: a.Now}).show,
 		Target:       opts.targetName,
+		Provider:     p.Name,
 	}
 	if res := token.Resource(p); res != "" {
 		req.AuthParams = withParam(req.AuthParams, "resource", res)
@@ -164,14 +165,18 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 	if !opts.NoBrowser {
 		req.OpenBrowser = a.OpenBrowser
 	}
+	var tok *oauth2.Token
+	var err error
 	switch kind {
 	case config.FlowClientCredentials:
-		return flow.ClientCredentials(ctx, req)
+		tok, err = flow.ClientCredentials(ctx, req)
 	case config.FlowDevice:
-		return flow.Device(ctx, req)
+		tok, err = flow.Device(ctx, req)
 	default:
-		return flow.Browser(ctx, req)
+		tok, err = flow.Browser(ctx, req)
 	}
+	// A refusal's hint names this provider's settings.
+	return tok, flow.ByProvider(p.Name, err)
 }
 
 // mergeScopes appends extra to base without duplicates.

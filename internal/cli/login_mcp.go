@@ -139,7 +139,7 @@ func noClientHint(err error, name string) error {
 	}
 	e := &tokerr.Error{Code: tokerr.Usage, Err: err}
 	if nc.CIMDSupported {
-		return e.WithHint("set client_metadata_url in the config file, or providers.%s.client_id (TOK_%s_CLIENT_ID)", name, config.EnvName(name))
+		return e.WithHint("set client_metadata_url in the config file, or %s (%s)", config.KeyPath(name, "client_id"), config.EnvVar(name, "CLIENT_ID"))
 	}
-	return e.WithHint("register a client with the server's operator and set providers.%s.client_id (TOK_%s_CLIENT_ID)", name, config.EnvName(name))
+	return e.WithHint("register a client with the server's operator and set %s (%s)", config.KeyPath(name, "client_id"), config.EnvVar(name, "CLIENT_ID"))
 }

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/tokerr"
 )
 
@@ -18,7 +19,7 @@ func ClientCredentials(ctx context.Context, r Request) (*oauth2.Token, error) {
 	}
 	if r.OAuth.ClientSecret == "" {
 		return nil, tokerr.New(tokerr.Usage, "the client_credentials flow needs a client_secret").
-			WithHint("set client_secret in the config file or TOK_<PROVIDER>_CLIENT_SECRET")
+			WithHint("%s", secretHint(r.Provider))
 	}
 	if _, err := paramOptions("token_params", r.TokenParams, reservedTokenParams); err != nil {
 		return nil, err
@@ -40,4 +41,13 @@ func ClientCredentials(ctx context.Context, r Request) (*oauth2.Token, error) {
 		return nil, TokenEndpointError(err, r.client().Secrets())
 	}
 	return tok, CheckBearer(tok, r.client().Secrets()...)
+}
+
+// secretHint says where a provider's client secret is set: its config key
+// and variable (README "Environment").
+func secretHint(provider string) string {
+	if provider == "" {
+		return "set the provider's client_secret in the config file"
+	}
+	return "set " + config.KeyPath(provider, "client_secret") + " in the config file, or " + config.EnvVar(provider, "CLIENT_SECRET")
 }

@@ -34,6 +34,7 @@ type Request struct {
 	Stdin        io.Reader              // pasted redirect URLs (may be nil)
 	HTTPClient   *http.Client           // token endpoint calls
 	Target       string                 // what the login is for, shown on the browser's pages ("" = not named)
+	Provider     string                 // the provider's name in tok, for hints naming its settings ("" = not named)
 
 	// Note and Warn, when set, tell the person something in passing: one
 	// line each, without the "tok: " or "tok: warning: " the caller adds.

@@ -112,7 +112,7 @@ func (p *Provider) RequireClientID() error {
 		where = "register one at " + p.RegisterAt
 	}
 	return tokerr.New(tokerr.Usage, "provider %s has no client id: %s", p.Name, where).
-		WithHint("set providers.%s.client_id in the config file, or TOK_%s_CLIENT_ID", p.Name, config.EnvName(p.Name))
+		WithHint("set %s in the config file, or %s", config.KeyPath(p.Name, "client_id"), config.EnvVar(p.Name, "CLIENT_ID"))
 }
 
 func (p *Provider) validate() error {

@@ -269,12 +269,12 @@ func (m *Manager) refreshFailed(ctx context.Context, t Target, p *provider.Provi
 	secrets := Client(p).Secrets().With(used.RefreshToken)
 	if rejected(err) {
 		m.forgetRejectedClient(ctx, p, err)
-		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", flow.TokenEndpointError(err, secrets)))
+		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", flow.ByProvider(p.Name, flow.TokenEndpointError(err, secrets))))
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	return nil, fmt.Errorf("refreshing %s: %w", t, flow.TokenEndpointError(err, secrets))
+	return nil, fmt.Errorf("refreshing %s: %w", t, flow.ByProvider(p.Name, flow.TokenEndpointError(err, secrets)))
 }
 
 // rejected reports whether the token endpoint refused the grant (RFC 6749
@@ -299,15 +299,16 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 	}
 	if p.ClientSecret == "" {
 		return nil, tokerr.New(tokerr.Usage, "provider %s uses client_credentials but has no client secret", p.Name).
-			WithHint("set TOK_%s_CLIENT_SECRET, or client_secret in the config file", config.EnvName(p.Name))
+			WithHint("set %s in the config file, or %s", config.KeyPath(p.Name, "client_secret"), config.EnvVar(p.Name, "CLIENT_SECRET"))
 	}
 	tok, err := flow.ClientCredentials(ctx, flow.Request{
 		OAuth:       *OAuthConfig(p, md, p.Scopes),
 		TokenParams: TokenParams(p),
 		HTTPClient:  m.HTTP,
+		Provider:    p.Name,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("client credentials for %s: %w", p.Name, err)
+		return nil, fmt.Errorf("client credentials for %s: %w", p.Name, flow.ByProvider(p.Name, err))
 	}
 	rec := RecordFrom(tok, p.Scopes, m.Now())
 	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID

@@ -176,7 +176,7 @@ func (m *Manager) loginForNarrowing(ctx context.Context, t Target, p *provider.P
 	case cc && (err == nil || errors.Is(err, store.ErrNotFound)):
 		if missing := NotGranted(want, p.Scopes); len(missing) > 0 {
 			return nil, tokerr.New(tokerr.Usage, "%s is not configured for %s (scopes: %s)", t, strings.Join(missing, ", "), strings.Join(p.Scopes, " ")).
-				WithHint("add them to the scopes of provider %s in the config file", p.Name)
+				WithHint("add them to %s in the config file", config.KeyPath(p.Name, "scopes"))
 		}
 		return &store.Record{Scopes: p.Scopes}, nil
 	case errors.Is(err, store.ErrNotFound):
@@ -196,11 +196,11 @@ func (m *Manager) loginForNarrowing(ctx context.Context, t Target, p *provider.P
 func (m *Manager) clientCredentialsNarrowed(ctx context.Context, p *provider.Provider, md *provider.Metadata, want []string) (*store.Record, error) {
 	if p.ClientSecret == "" {
 		return nil, tokerr.New(tokerr.Usage, "provider %s uses client_credentials but has no client secret", p.Name).
-			WithHint("set TOK_%s_CLIENT_SECRET, or client_secret in the config file", config.EnvName(p.Name))
+			WithHint("set %s in the config file, or %s", config.KeyPath(p.Name, "client_secret"), config.EnvVar(p.Name, "CLIENT_SECRET"))
 	}
-	tok, err := flow.ClientCredentials(ctx, flow.Request{OAuth: *OAuthConfig(p, md, want), TokenParams: TokenParams(p), HTTPClient: m.HTTP})
+	tok, err := flow.ClientCredentials(ctx, flow.Request{OAuth: *OAuthConfig(p, md, want), TokenParams: TokenParams(p), HTTPClient: m.HTTP, Provider: p.Name})
 	if err != nil {
-		return nil, fmt.Errorf("client credentials for %s: %w", p.Name, err)
+		return nil, fmt.Errorf("client credentials for %s: %w", p.Name, flow.ByProvider(p.Name, err))
 	}
 	next := RecordFrom(tok, want, m.Now())
 	next.RefreshToken, next.IDToken = "", ""
@@ -263,9 +263,9 @@ func (m *Manager) refreshNarrowed(ctx context.Context, t Target, p *provider.Pro
 	if err != nil {
 		secrets := Client(p).Secrets().With(login.RefreshToken)
 		if rejected(err) {
-			return nil, "", tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the narrowing refresh: %w", flow.TokenEndpointError(err, secrets)))
+			return nil, "", tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the narrowing refresh: %w", flow.ByProvider(p.Name, flow.TokenEndpointError(err, secrets))))
 		}
-		return nil, "", fmt.Errorf("narrowing the token of %s: %w", t, flow.TokenEndpointError(err, secrets))
+		return nil, "", fmt.Errorf("narrowing the token of %s: %w", t, flow.ByProvider(p.Name, flow.TokenEndpointError(err, secrets)))
 	}
 	if tok.RefreshToken != "" && tok.RefreshToken != login.RefreshToken {
 		kept := *login
