@@ -43,18 +43,19 @@ type envSpec struct {
 	op         *testop.Server // shared with other tokEnvs; nil: a new one
 	config     string         // the config file, $ISSUER replaced
 	outsideDir bool           // config at $WORK/etc/config.yaml, named by TOK_CONFIG
-	vars       []string
-	unset      []string
+	// edits set (NAME=value) or unset (NAME) variables, in the order
+	// the options gave them: withoutStoreSecret(), withEnv(X=v) keeps X.
+	edits []string
 }
 
 // withEnv sets variables (NAME=value), replacing the defaults.
 func withEnv(kv ...string) envOption {
-	return func(s *envSpec) { s.vars = append(s.vars, kv...) }
+	return func(s *envSpec) { s.edits = append(s.edits, kv...) }
 }
 
 // withoutEnv removes variables from tok's environment.
 func withoutEnv(names ...string) envOption {
-	return func(s *envSpec) { s.unset = append(s.unset, names...) }
+	return func(s *envSpec) { s.edits = append(s.edits, names...) }
 }
 
 // withPassphrase seals the file store with passphrase instead of the
@@ -62,8 +63,7 @@ func withoutEnv(names ...string) envOption {
 // and no TOK_FILE_KEY (which would win, README "File store keys").
 func withPassphrase(passphrase string) envOption {
 	return func(s *envSpec) {
-		s.vars = append(s.vars, "TOK_PASSPHRASE="+passphrase)
-		s.unset = append(s.unset, "TOK_FILE_KEY")
+		s.edits = append(s.edits, "TOK_FILE_KEY", "TOK_PASSPHRASE="+passphrase)
 	}
 }
 
@@ -168,11 +168,12 @@ func buildEnv(work string, srv *testop.Server, opts ...envOption) (*tokEnv, erro
 		// the developer's desktop.
 		"DISPLAY=", "WAYLAND_DISPLAY=", "CI=", "SSH_CONNECTION=", "SSH_TTY=", "BROWSER=",
 	}
-	for _, kv := range spec.vars {
-		e.setenv(kv)
-	}
-	for _, name := range spec.unset {
-		e.unsetenv(name)
+	for _, edit := range spec.edits {
+		if strings.Contains(edit, "=") {
+			e.setenv(edit)
+		} else {
+			e.unsetenv(edit)
+		}
 	}
 	if err := checkPassphraseUsed(e.env); err != nil {
 		return nil, err
