@@ -30,6 +30,7 @@ type bench struct {
 	dir    string
 	op     *testop.Server // the in-process provider, "dex"
 	ops    []*benchOP     // dex, then node oidc-provider ("real") when installed
+	real   string         // node oidc-provider's issuer, "" without it
 	stores []*storeSetup
 	env    []string // the keyring store's, for bench-fleet
 }
@@ -92,7 +93,7 @@ func inside(dir string) error {
 					return c["refresh_token"], err
 				},
 			})
-			os.Setenv(realIssuerEnv, node.Issuer)
+			b.real = node.Issuer
 		}
 	}
 	if err := b.setup(); err != nil {
@@ -124,9 +125,9 @@ func (b *bench) setup() error {
 	}
 	cfg := fmt.Sprintf("providers:\n  dex:\n    issuer: %s\n    client_id: %s\n    scopes: [openid, offline_access, email]\n    flow: browser\n",
 		b.op.Issuer, testop.PublicClientID)
-	if issuer := os.Getenv(realIssuerEnv); issuer != "" {
+	if b.real != "" {
 		// oidc-provider issues a refresh token only on consent.
-		cfg += fmt.Sprintf("  real:\n    issuer: %s\n    client_id: tok-public\n    scopes: [openid, offline_access, email, api:read]\n    flow: browser\n    auth_params: {prompt: consent}\n", issuer)
+		cfg += fmt.Sprintf("  real:\n    issuer: %s\n    client_id: tok-public\n    scopes: [openid, offline_access, email, api:read]\n    flow: browser\n    auth_params: {prompt: consent}\n", b.real)
 	}
 	cfgFile := filepath.Join(b.dir, "config.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
@@ -136,7 +137,7 @@ func (b *bench) setup() error {
 	if err != nil {
 		return fmt.Errorf("tok keygen: %w", err)
 	}
-	base := append(os.Environ(), "TOK_CONFIG="+cfgFile, "TOK_BROWSER="+self+" browse")
+	base := append(os.Environ(), "TOK_CONFIG="+cfgFile, "TOK_BROWSER="+self+" browse", realIssuerEnv+"="+b.real)
 	for _, s := range []struct{ name, env string }{
 		{"keyring", "TOK_STORE=keyring"},
 		{"file, key", "TOK_STORE=file\x00TOK_FILE_KEY=" + strings.TrimSpace(string(key))},
