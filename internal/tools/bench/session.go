@@ -74,7 +74,7 @@ func inside(dir string) error {
 		setTTL:    func(d time.Duration) error { op.SetAccessTTL(d); return nil },
 		refreshes: func() (int, error) { return op.Count("refresh_token"), nil },
 	}}
-	if *withReal && !*fleet && *shell == "" {
+	if *withReal && !*fleet {
 		// JWT access tokens (RFC 9068), as providers issue them.
 		node, err := realop.Start("server.mjs", "ACCESS_TOKEN_FORMAT=jwt")
 		switch {
