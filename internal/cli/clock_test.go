@@ -10,7 +10,7 @@ import (
 // fakeClock is the clock of the in-process tests (App.Now and App.After):
 // it stands still until the test moves it, and a wait started with After
 // ends when the clock reaches its end. No test sleeps on the wall clock
-// for a token to expire (README "Development").
+// for a token to expire.
 type fakeClock struct {
 	mu     sync.Mutex
 	now    time.Time

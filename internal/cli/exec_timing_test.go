@@ -125,32 +125,40 @@ func serveGet(t *testing.T, url, secret string) (int, servedDoc, string) {
 	return resp.StatusCode, doc, string(b)
 }
 
+// keeperStep: the clock runs until the file's token has left left; by
+// then the provider got refreshes refresh requests and the file holds
+// "start", the token exec started with, "same" as before, or "new": a
+// new token, the one in tok's store.
+type keeperStep struct {
+	left      time.Duration
+	refreshes int
+	file      string
+}
+
+// rotateTwice: rewritten 15s before the default min-ttl, not before,
+// then again for the next token.
+var rotateTwice = []keeperStep{
+	{76 * time.Second, 0, "start"},
+	{75 * time.Second, 1, "new"},
+	{76 * time.Second, 1, "same"},
+	{75 * time.Second, 2, "new"},
+}
+
 // The keeper rewrites the files a margin before the token falls under
 // --min-ttl (a quarter of it, 15s for the default 60s), by a rename so
 // that a reader gets the old token or the new one whole; when the
 // provider refuses, it keeps the old token and retries after 1s, 2s, 4s...
 func TestTokenFilesTiming(t *testing.T) {
 	t.Parallel()
-	const minTTL = time.Minute
-	type step struct {
-		left      time.Duration // the clock runs until the file's token has this left
-		refreshes int
-		file      string // "start": the token exec started with; "new": another, the store's; "same": as before
-	}
 	for _, tc := range []struct {
 		name   string
 		before func(*opTok)
-		steps  []step
+		steps  []keeperStep
 		stderr string
 	}{
-		{"rewritten before min-ttl, and again for the next token", nil, []step{
-			{4 * time.Minute, 0, "start"},
-			{76 * time.Second, 0, "start"},
-			{75 * time.Second, 1, "new"},
-			{76 * time.Second, 1, "same"},
-			{75 * time.Second, 2, "new"},
-		}, ""},
-		{"a refusing provider: the old token kept, retries backing off", forgetLogin, []step{
+		{"rewritten before min-ttl, and again for the next token", nil,
+			append([]keeperStep{{4 * time.Minute, 0, "start"}}, rotateTwice...), ""},
+		{"a refusing provider: the old token kept, retries backing off", forgetLogin, []keeperStep{
 			{76 * time.Second, 0, "start"},
 			{75 * time.Second, 1, "start"},
 			{74 * time.Second, 2, "start"},
@@ -164,55 +172,76 @@ func TestTokenFilesTiming(t *testing.T) {
 			t.Parallel()
 			o := newOpTok(t)
 			o.login()
-			a, ets := o.execStart(minTTL, "dex")
-			tf, err := a.startTokenFiles(t.Context(), ets, minTTL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			path, dir := tf.Paths()["DEX_TOKEN"], tf.dir.Path
-			if tc.before != nil {
-				tc.before(o)
-			}
-			last, expiry := ets[0].Rec.AccessToken, ets[0].Rec.Expiry
-			for i, s := range tc.steps {
-				old, err := os.Open(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				o.clock.RunTo(t, expiry.Add(-s.left))
-				got := readFile(t, path)
-				if n := o.refreshes(); n != s.refreshes {
-					t.Errorf("step %d, %v left: %d refresh requests, want %d", i, s.left, n, s.refreshes)
-				}
-				switch s.file {
-				case "start", "same":
-					if want := map[string]string{"start": ets[0].Rec.AccessToken, "same": last}[s.file]; got != want {
-						t.Errorf("step %d, %v left: the file changed", i, s.left)
-					}
-				case "new":
-					stored, storedExpiry := o.stored()
-					if got == last || got != stored {
-						t.Errorf("step %d, %v left: the file holds the old token %v, the stored one %v", i, s.left, got == last, got == stored)
-					}
-					expiry = storedExpiry
-					// Replaced, not rewritten in place: a reader that
-					// opened the file before reads the old token whole.
-					if b, _ := io.ReadAll(old); string(b) != last {
-						t.Errorf("step %d: a reader of the old file got %q", i, b)
-					}
-				}
-				old.Close()
-				last = got
-				checkPrivate(t, dir, path)
-			}
-			if s := o.stderr.String(); !strings.Contains(s, tc.stderr) || tc.stderr == "" && s != "" {
-				t.Errorf("stderr:\n%swant %q", s, tc.stderr)
-			}
-			tf.Close()
-			if _, err := os.Stat(dir); !os.IsNotExist(err) {
-				t.Errorf("the directory is still there after Close: %v", err)
-			}
+			checkKeeper(t, o, tc.before, tc.steps, tc.stderr)
 		})
+	}
+}
+
+// Against node oidc-provider's strict rotation: each rewrite spends the
+// refresh token once, the grant survives (tok refresh still works after).
+func TestTokenFilesRealProvider(t *testing.T) {
+	t.Parallel()
+	o, failures := newRealOpTok(t)
+	o.login()
+	checkKeeper(t, o, nil, rotateTwice, "")
+	o.run("refresh", "dex")
+	if n, bad := o.refreshes(), failures(); n != 3 || bad != 0 {
+		t.Errorf("%d refresh requests, %d failed token requests; want 3 and 0", n, bad)
+	}
+}
+
+// checkKeeper starts `exec dex --token-files` (min-ttl 60s) after before,
+// and runs the clock through steps.
+func checkKeeper(t *testing.T, o *opTok, before func(*opTok), steps []keeperStep, stderr string) {
+	t.Helper()
+	const minTTL = time.Minute
+	a, ets := o.execStart(minTTL, "dex")
+	tf, err := a.startTokenFiles(t.Context(), ets, minTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, dir := tf.Paths()["DEX_TOKEN"], tf.dir.Path
+	if before != nil {
+		before(o)
+	}
+	last, expiry := ets[0].Rec.AccessToken, ets[0].Rec.Expiry
+	for i, s := range steps {
+		old, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.clock.RunTo(t, expiry.Add(-s.left))
+		got := readFile(t, path)
+		if n := o.refreshes(); n != s.refreshes {
+			t.Errorf("step %d, %v left: %d refresh requests, want %d", i, s.left, n, s.refreshes)
+		}
+		switch s.file {
+		case "start", "same":
+			if want := map[string]string{"start": ets[0].Rec.AccessToken, "same": last}[s.file]; got != want {
+				t.Errorf("step %d, %v left: the file changed", i, s.left)
+			}
+		case "new":
+			stored, storedExpiry := o.stored()
+			if got == last || got != stored {
+				t.Errorf("step %d, %v left: the file holds the old token %v, the stored one %v", i, s.left, got == last, got == stored)
+			}
+			expiry = storedExpiry
+			// Replaced, not rewritten in place: a reader that opened
+			// the file before reads the old token whole.
+			if b, _ := io.ReadAll(old); string(b) != last {
+				t.Errorf("step %d: a reader of the old file got %q", i, b)
+			}
+		}
+		old.Close()
+		last = got
+		checkPrivate(t, dir, path)
+	}
+	if s := o.stderr.String(); !strings.Contains(s, stderr) || stderr == "" && s != "" {
+		t.Errorf("stderr:\n%swant %q", s, stderr)
+	}
+	tf.Close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the directory is still there after Close: %v", err)
 	}
 }
 

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,20 +12,27 @@ import (
 	"time"
 
 	"github.com/tok-cli/tok/internal/testing/memstore"
+	"github.com/tok-cli/tok/internal/testing/realop"
 	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
-// opTok is one user's tok, in-process, against the in-process OpenID
-// provider (testop, a real authorization server): a store in memory and a
-// fake clock, so that the timing of `exec --serve` and `exec
-// --token-files` is tested by moving the clock, not by waiting for it.
+// opTok is one user's tok, in-process, against a real authorization
+// server (the in-process testop, or node oidc-provider from
+// testdata/realop): a store in memory and a fake clock, so that the
+// timing of `exec --serve` and `exec --token-files` is tested by moving
+// the clock, not by waiting for it. The providers check nothing against
+// tok's clock.
 type opTok struct {
 	t      *testing.T
-	op     *testop.Server
+	op     *testop.Server // nil against node oidc-provider
 	store  *memstore.Backend
 	env    map[string]string
 	clock  *fakeClock
 	stderr lockedBuilder
+	// browse signs in at an authorization URL; refreshes counts the
+	// provider's refresh requests.
+	browse    func(ctx context.Context, url string) error
+	refreshes func() int
 }
 
 // lockedBuilder collects what the token endpoint and the keepers write
@@ -51,14 +60,18 @@ func (l *lockedBuilder) String() string {
 	return l.b.String()
 }
 
+// The login is dex's whichever the provider: DEX_TOKEN is its variable.
+// oidc-provider issues a refresh token only on consent asked for.
 const opConfig = `providers:
   dex:
     issuer: $ISSUER
     client_id: ` + testop.PublicClientID + `
     scopes: [openid, offline_access]
     flow: browser
+    auth_params: {prompt: consent}
 `
 
+// newOpTok is tok against the in-process provider.
 func newOpTok(t *testing.T) *opTok {
 	t.Helper()
 	srv, err := testop.Start(testop.Options{})
@@ -66,16 +79,54 @@ func newOpTok(t *testing.T) *opTok {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte(strings.ReplaceAll(opConfig, "$ISSUER", srv.Issuer)), 0o600); err != nil {
+	o := newOpTokAt(t, srv.Issuer)
+	o.op = srv
+	o.browse = func(ctx context.Context, url string) error {
+		_, _, err := testop.Browse(ctx, url, testop.User, testop.Password)
+		return err
+	}
+	o.refreshes = func() int { return srv.Count("refresh_token") }
+	return o
+}
+
+// newRealOpTok is tok against node oidc-provider, which rotates refresh
+// tokens strictly (a spent one coming back revokes the grant); it skips
+// without the node modules, except under CI. failures counts the
+// provider's failed token requests.
+func newRealOpTok(t *testing.T) (o *opTok, failures func() int) {
+	t.Helper()
+	srv, err := realop.Start("server.mjs")
+	if errors.Is(err, realop.ErrMissing) && os.Getenv("CI") == "" {
+		t.Skip(err)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
-	return &opTok{t: t, op: srv, store: memstore.New(),
+	t.Cleanup(srv.Close)
+	o = newOpTokAt(t, srv.Issuer)
+	o.browse = func(ctx context.Context, url string) error { return realop.Browse(ctx, url, "alice") }
+	count := func(what string) int {
+		c, err := srv.Counts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c[what]
+	}
+	o.refreshes = func() int { return count("refresh_token") }
+	return o, func() int { return count("errors") }
+}
+
+func newOpTokAt(t *testing.T, issuer string) *opTok {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte(strings.ReplaceAll(opConfig, "$ISSUER", issuer)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &opTok{t: t, store: memstore.New(),
 		env: map[string]string{"TOK_CONFIG": cfg, "TOK_STATE_DIR": filepath.Join(dir, "state"),
 			"XDG_RUNTIME_DIR": t.TempDir()},
-		// The provider checks nothing against tok's clock; ID tokens
-		// are, so the fake clock starts at the real time.
+		// ID tokens are checked against tok's clock: it starts at the
+		// real time.
 		clock: newFakeClock(time.Now().Truncate(time.Second))}
 }
 
@@ -88,7 +139,7 @@ func (o *opTok) app(stdout *strings.Builder) *App {
 	a.Now, a.After = o.clock.Now, o.clock.After
 	a.Backend = o.store
 	a.OpenBrowser = func(url string) error {
-		go testop.Browse(o.t.Context(), url, testop.User, testop.Password)
+		go o.browse(o.t.Context(), url)
 		return nil
 	}
 	return a
@@ -124,9 +175,6 @@ func (o *opTok) execStart(minTTL time.Duration, targets ...string) (*App, []*exe
 	}
 	return a, ets
 }
-
-// refreshes is how many refresh requests the provider got.
-func (o *opTok) refreshes() int { return o.op.Count("refresh_token") }
 
 // login logs dex in, and forgets what that wrote on stderr.
 func (o *opTok) login() {
