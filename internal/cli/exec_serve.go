@@ -6,6 +6,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/serve"
+	"github.com/tok-cli/tok/internal/target"
 )
 
 // startServe starts the token endpoint of `exec --serve` for targets. Each
@@ -35,5 +36,22 @@ func (a *App) startServe(ctx context.Context, targets []*execTarget, minTTL time
 		a.handedOut("serve", et.T, rec, et.Argv0)
 		return newTokenDoc(et.T, rec, a.Now()), nil
 	}
-	return serve.Start(args, fetch, a.noteLine)
+	return serve.Start(args, fetch, a.noteLine, a.serveRefused(targets))
+}
+
+// serveRefused records in the audit log a request the endpoint refused
+// (README "Audit log"): no or a wrong secret, a browser page, a target
+// not given to this exec.
+func (a *App) serveRefused(targets []*execTarget) serve.Refused {
+	log, argv0 := a.auditLog(), ""
+	if len(targets) > 0 {
+		argv0 = targets[0].Argv0
+	}
+	return func(asked, reason string) {
+		// As tok audit TARGET looks for it: dex, not dex:default.
+		if t, err := target.Parse(asked); err == nil {
+			asked = t.String()
+		}
+		log.Write(audit.Entry{Event: audit.EventRefusal, Verb: "serve", Target: asked, Reason: reason, Argv0: argv0})
+	}
 }

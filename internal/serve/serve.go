@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tok-cli/tok/internal/target"
@@ -35,6 +36,16 @@ import (
 // command line), fresh enough for the child to use.
 type Fetch func(ctx context.Context, target string) (any, error)
 
+// Refused is told of a refused request: the target it asked for, as
+// written ("" when its path names none), and why, with the HTTP status.
+// Never the secret.
+type Refused func(target, reason string)
+
+// MaxRefused is how many refusals one Server tells Refused of: a client
+// sending bad requests in a loop must not rotate the audit log (README
+// "Audit log") out from under the entries that matter.
+const MaxRefused = 100
+
 // Server is a running token endpoint.
 type Server struct {
 	url    string
@@ -43,20 +54,26 @@ type Server struct {
 	fetch  Fetch
 	note   func(msg string)
 
+	refused Refused
 	targets map[string]string // canonical form to the target as written
 	locks   map[string]*sync.Mutex
 	http    *http.Server
 	done    chan struct{}
 
-	logOnce sync.Map // refusal kinds already logged
+	logOnce  sync.Map     // refusal kinds already noted
+	nRefused atomic.Int64 // refusals told to refused
 }
 
 // Start listens on a free port of 127.0.0.1 and serves targets. Refused
 // and failed requests are told to note, one line each (without "tok: "),
-// never with a secret; note may be nil.
-func Start(targets []string, fetch Fetch, note func(msg string)) (*Server, error) {
+// never with a secret; each refused request, up to MaxRefused, is also
+// told to refused. note and refused may be nil.
+func Start(targets []string, fetch Fetch, note func(msg string), refused Refused) (*Server, error) {
 	if note == nil {
 		note = func(string) {}
+	}
+	if refused == nil {
+		refused = func(string, string) {}
 	}
 	secret, err := newSecret()
 	if err != nil {
@@ -68,7 +85,7 @@ func Start(targets []string, fetch Fetch, note func(msg string)) (*Server, error
 	}
 	s := &Server{
 		url: "http://" + ln.Addr().String(), secret: secret, digest: sha256.Sum256([]byte(secret)),
-		fetch: fetch, note: note, targets: map[string]string{}, locks: map[string]*sync.Mutex{},
+		fetch: fetch, note: note, refused: refused, targets: map[string]string{}, locks: map[string]*sync.Mutex{},
 		done: make(chan struct{}),
 	}
 	for _, t := range targets {
@@ -111,6 +128,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if !s.authorized(r) {
 		s.refuse("a request without the right secret", "")
+		s.logRefusal(askedFor(r), "a request without the right secret (HTTP 401)")
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tok"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer $TOK_SECRET")
 		return
@@ -118,6 +136,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A browser page cannot know the secret, but say no to it outright.
 	if r.Header.Get("Origin") != "" {
 		s.refuse("a request from a browser page", "")
+		s.logRefusal(askedFor(r), "a request from a browser page (HTTP 403)")
 		writeError(w, http.StatusForbidden, "forbidden", "requests from browser pages are refused")
 		return
 	}
@@ -140,6 +159,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	arg, ok := s.targets[c]
 	if !ok {
 		s.refuse("a request for a target tok exec was not given", c)
+		s.logRefusal(asked, "a request for a target tok exec was not given (HTTP 403)")
 		writeError(w, http.StatusForbidden, "forbidden", "this tok exec does not serve that target")
 		return
 	}
@@ -190,6 +210,27 @@ func (s *Server) refuse(what, asked string) {
 		what += " (" + printable(asked) + ")"
 	}
 	s.note("token endpoint refused " + what)
+}
+
+// logRefusal tells refused of one refusal, or of none past MaxRefused.
+func (s *Server) logRefusal(asked, reason string) {
+	switch n := s.nRefused.Add(1); {
+	case n > MaxRefused:
+		return
+	case n == MaxRefused:
+		reason += "; further refusals of this endpoint are not logged"
+	}
+	s.refused(printable(asked), reason)
+}
+
+// askedFor is the target r's path names, unescaped, or "".
+func askedFor(r *http.Request) string {
+	escaped, ok := strings.CutPrefix(r.URL.EscapedPath(), "/token/")
+	asked, err := url.PathUnescape(escaped)
+	if !ok || err != nil {
+		return ""
+	}
+	return asked
 }
 
 // describe is err as one line with its hint, as tok prints errors.

@@ -31,7 +31,7 @@ func start(t *testing.T, targets []string, fetch Fetch) (*Server, *strings.Build
 		mu.Lock()
 		defer mu.Unlock()
 		log.WriteString(msg + "\n")
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +131,76 @@ func TestRequests(t *testing.T) {
 	}
 	if n := strings.Count(log.String(), "without the right secret"); n != 1 {
 		t.Errorf("refusals logged %d times, want once:\n%s", n, log.String())
+	}
+}
+
+// Every refused request is told to Refused (the audit log), with the
+// target it asked for and why, never the secret; a flood stops at
+// MaxRefused.
+func TestRefusalsAreReported(t *testing.T) {
+	type refusal struct{ target, reason string }
+	var (
+		mu  sync.Mutex
+		got []refusal
+	)
+	s, err := Start([]string{"dex"}, func(context.Context, string) (any, error) { return doc{"dex"}, nil }, nil,
+		func(target, reason string) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, refusal{target, reason})
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	auth := "Bearer " + s.Secret()
+	wrong := "Bearer " + s.Secret()[:40]
+	for _, tc := range []struct {
+		path, auth, origin string
+		want               refusal
+	}{
+		{"/token/dex", "", "", refusal{"dex", "a request without the right secret (HTTP 401)"}},
+		{"/token/dex:work", wrong, "", refusal{"dex:work", "a request without the right secret (HTTP 401)"}},
+		{"/other", "", "", refusal{"", "a request without the right secret (HTTP 401)"}},
+		{"/token/dex", auth, "http://evil.example", refusal{"dex", "a request from a browser page (HTTP 403)"}},
+		{"/token/https:%2F%2Fevil.example.com%2Fmcp", auth, "", refusal{"https://evil.example.com/mcp", "a request for a target tok exec was not given (HTTP 403)"}},
+		{"/token/dex:%1b[2J", auth, "", refusal{"dex:?[2J", "a request for a target tok exec was not given (HTTP 403)"}},
+	} {
+		mu.Lock()
+		got = nil
+		mu.Unlock()
+		status, _, _ := get(t, s, tc.path, map[string]string{"Authorization": tc.auth, "Origin": tc.origin})
+		mu.Lock()
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("GET %s (%d): refusals %q, want %q", tc.path, status, got, tc.want)
+		}
+		mu.Unlock()
+	}
+	// A served request is no refusal.
+	mu.Lock()
+	got = nil
+	mu.Unlock()
+	get(t, s, "/token/dex", map[string]string{"Authorization": auth})
+	mu.Lock()
+	if len(got) != 0 {
+		t.Errorf("a served request was reported refused: %q", got)
+	}
+	mu.Unlock()
+	for range MaxRefused + 20 {
+		get(t, s, "/token/dex", nil)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := MaxRefused - 6; len(got) != n {
+		t.Fatalf("%d refusals reported after a flood, want the %d left under MaxRefused", len(got), n)
+	}
+	if last := got[len(got)-1].reason; !strings.HasSuffix(last, "; further refusals of this endpoint are not logged") {
+		t.Errorf("the last refusal reported says %q, not that more are not logged", last)
+	}
+	for _, r := range got {
+		if strings.Contains(r.target+r.reason, s.Secret()[:40]) {
+			t.Errorf("a refusal holds the secret: %q", r)
+		}
 	}
 }
 
