@@ -115,38 +115,75 @@ func replaceInFile(ts *testscript.TestScript, name, old, new string) {
 // corrupt PROVIDER ACCOUNT overwrites the stored record with garbage,
 // encrypted with the script's key (or passphrase) as tok would write it.
 func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
-	b := scriptBackend(ts)
+	b, err := scriptBackend(ts.Getenv)
+	ts.Check(err)
 	ts.Check(b.Set(context.Background(), store.TokenKey(args[0], args[1]), []byte("garbage{not json")))
 }
 
-// expire PROVIDER ACCOUNT makes the stored access token one that expired
-// a minute ago, as if the script had waited for its expiry (no test
-// sleeps on the wall clock for it).
+// expire PROVIDER ACCOUNT [LEFT] makes the stored access token one that
+// expired a minute ago, or one with LEFT left (30s: under the default
+// --min-ttl, still valid), as if the script had waited for it (no test
+// sleeps on the wall clock for an expiry).
 func cmdExpire(ts *testscript.TestScript, neg bool, args []string) {
-	b, key := scriptBackend(ts), store.TokenKey(args[0], args[1])
-	raw, err := b.Get(context.Background(), key)
-	ts.Check(err)
-	rec, err := store.UnmarshalRecord(raw)
-	ts.Check(err)
-	rec.Expiry, rec.ExpiryUnknown = time.Now().Add(-time.Minute), false
-	raw, err = rec.Marshal()
-	ts.Check(err)
-	ts.Check(b.Set(context.Background(), key, raw))
+	left := -time.Minute
+	if len(args) > 2 {
+		var err error
+		left, err = time.ParseDuration(args[2])
+		ts.Check(err)
+	}
+	ts.Check(expireStored(ts.Getenv, args[0], args[1], left))
 }
 
-// scriptBackend is the store the script's tok uses: the keyring, or the
-// file store sealed with the script's key (or passphrase).
-func scriptBackend(ts *testscript.TestScript) store.Backend {
-	if ts.Getenv("TOK_STORE") == "keyring" {
-		return store.NewKeyring(ts.Getenv("TOK_KEYRING_SERVICE"), store.DefaultKeyringTimeout)
+// expireStored gives the access token stored for PROVIDER:ACCOUNT, in
+// the store of the environment getenv reads, left to live from now. The
+// record is edited in tok's store only; the provider is not told.
+func expireStored(getenv func(string) string, provider, account string, left time.Duration) error {
+	b, err := scriptBackend(getenv)
+	if err != nil {
+		return err
 	}
-	o := store.FileOptions{Passphrase: ts.Getenv("TOK_PASSPHRASE")}
-	if k := ts.Getenv("TOK_FILE_KEY"); k != "" {
+	if c, ok := b.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	ctx, key := context.Background(), store.TokenKey(provider, account)
+	raw, err := b.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	rec, err := store.UnmarshalRecord(raw)
+	if err != nil {
+		return err
+	}
+	rec.Expiry, rec.ExpiryUnknown = time.Now().Add(left), false
+	if raw, err = rec.Marshal(); err != nil {
+		return err
+	}
+	return b.Set(ctx, key, raw)
+}
+
+// scriptBackend is the store tok uses in the environment getenv reads:
+// the keyring, etcd, or the file store, sealed with the key (or
+// passphrase) of that environment.
+func scriptBackend(getenv func(string) string) (store.Backend, error) {
+	var seal store.Sealer
+	if k := getenv("TOK_FILE_KEY"); k != "" {
 		key, err := store.ParseKey(k)
-		ts.Check(err)
-		o.Sealer = key
+		if err != nil {
+			return nil, err
+		}
+		seal = key
 	}
-	return store.NewFileWith(store.FileDir(ts.Getenv("TOK_STATE_DIR")), o)
+	switch getenv("TOK_STORE") {
+	case "keyring":
+		return store.NewKeyring(getenv("TOK_KEYRING_SERVICE"), store.DefaultKeyringTimeout), nil
+	case "etcd":
+		if seal == nil {
+			seal = store.PassphraseSealer{Passphrase: getenv("TOK_PASSPHRASE")}
+		}
+		return store.NewEtcd(store.EtcdOptions{Endpoints: strings.Split(getenv("TOK_ETCD_ENDPOINTS"), ","),
+			Prefix: getenv("TOK_ETCD_PREFIX"), Seal: seal, Environ: os.Environ()})
+	}
+	return store.NewFileWith(store.FileDir(getenv("TOK_STATE_DIR")), store.FileOptions{Passphrase: getenv("TOK_PASSPHRASE"), Sealer: seal}), nil
 }
 
 func server(ts *testscript.TestScript) *testop.Server {

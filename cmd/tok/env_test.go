@@ -213,6 +213,16 @@ const defaultConfig = `providers:
 `
 
 // setenv sets NAME=value in tok's environment, replacing any value.
+// getenv is NAME's value in tok's environment.
+func (e *tokEnv) getenv(name string) string {
+	for _, kv := range e.env {
+		if k, v, _ := strings.Cut(kv, "="); k == name {
+			return v
+		}
+	}
+	return ""
+}
+
 func (e *tokEnv) setenv(kv string) {
 	name, _, _ := strings.Cut(kv, "=")
 	e.unsetenv(name)

@@ -16,7 +16,6 @@ import (
 func init() {
 	helperCommands["tty-child"] = ttyChild
 	helperCommands["cat-files"] = catFiles
-	helperCommands["wait-change"] = waitChange
 	// cat-stdin copies stdin to stdout and says "to stderr" on stderr.
 	helperCommands["cat-stdin"] = func() {
 		io.Copy(os.Stdout, os.Stdin)
@@ -26,7 +25,7 @@ func init() {
 	// directory, no longer exist.
 	helperCommands["gone"] = func() {
 		b, _ := os.ReadFile(os.Args[1])
-		path := string(b)
+		path := strings.TrimSpace(string(b))
 		for _, p := range []string{path, path[:max(strings.LastIndexByte(path, '/'), 0)]} {
 			if _, err := os.Stat(p); len(path) == 0 || err == nil {
 				fmt.Printf("%q is still there\n", p)
@@ -86,33 +85,4 @@ func catFiles() {
 		di, _ := os.Stat(path[:strings.LastIndexByte(path, '/')])
 		fmt.Printf("%s=%s mode=%o dirmode=%o\n", name, b, fi.Mode().Perm(), di.Mode().Perm())
 	}
-}
-
-// wait-change VAR TIMEOUT reads the file named by $VAR, waits until its
-// content changes (at most TIMEOUT), prints "changed" and both contents'
-// lengths, and writes the path to $WORK/files-path for the script to
-// check after tok exits.
-func waitChange() {
-	path := os.Getenv(os.Args[1])
-	d, _ := time.ParseDuration(os.Args[2])
-	os.WriteFile(os.Getenv("WORK")+"/files-path", []byte(path), 0o600)
-	before, err := os.ReadFile(path)
-	if err != nil {
-		fmt.Println(err)
-		os.Exit(1)
-	}
-	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		now, err := os.ReadFile(path)
-		if err != nil {
-			fmt.Println("read during rewrite:", err)
-			os.Exit(1)
-		}
-		if string(now) != string(before) && len(now) > 0 {
-			fmt.Println("changed")
-			os.WriteFile(os.Getenv("WORK")+"/token-after", append(now, '\n'), 0o600)
-			os.Exit(0)
-		}
-	}
-	fmt.Println("unchanged")
-	os.Exit(1)
 }

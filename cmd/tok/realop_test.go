@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -155,25 +156,70 @@ func TestRealProvider(t *testing.T) {
 		t.Errorf("exec exit status %d, want 9", code)
 	}
 
-	// --serve and --token-files keep a child supplied past the token's
-	// lifetime: tokens of 8s, asked for with 3s left.
-	op.setTTL(t, 8*time.Second)
-	e.run("refresh", "real")
-	out := e.run("exec", "real", "--serve", "--min-ttl", "3s", "--", "tokget", "-wait", "6s", "real", "real")
+	// --serve keeps a child supplied past the token's lifetime: while the
+	// child waits between two requests, the token in tok's store (not at
+	// the provider) is left 30s, under the default --min-ttl, and the
+	// second request refreshes it, spending a rotating refresh token.
+	before, _ := op.refreshes(t)
+	out := serveAcrossExpiry(t, e, "real")
 	if strings.Count(out, "real: status 200") != 2 || strings.Count(out, "new token") != 2 {
 		t.Errorf("token endpoint:\n%s", out)
 	}
-	e.run("refresh", "real")
-	out = e.run("exec", "real", "--token-files", "--min-ttl", "3s", "--", "wait-change", "REAL_TOKEN_FILE", "20s")
-	if !strings.Contains(out, "changed") {
-		t.Errorf("token files:\n%s", out)
+	if n, bad := op.refreshes(t); n != before+1 || bad != 0 {
+		t.Errorf("token endpoint: %d refresh requests, %d errors; want 1 and 0", n-before, bad)
 	}
+	// --token-files writes the token print hands out, 0600 in a 0700
+	// directory. Only time makes the keeper rewrite it (through the same
+	// manager as the endpoint): TestTokenFilesTiming moves a fake clock.
+	token = strings.TrimSpace(e.run("print", "real"))
+	if out := e.run("exec", "real", "--token-files", "--", "cat-files", "REAL_TOKEN_FILE"); out != "REAL_TOKEN_FILE="+token+" mode=600 dirmode=700\n" {
+		t.Errorf("token files: %q", out)
+	}
+	// Still one unbroken chain of rotations.
+	e.run("refresh", "real")
 	if _, bad := op.refreshes(t); bad != 0 {
 		t.Errorf("%d failed grants at the provider", bad)
 	}
-	// Still one unbroken chain of rotations.
-	op.setTTL(t, 5*time.Minute)
-	e.run("refresh", "real")
+}
+
+// serveAcrossExpiry runs `tok exec TARGET --serve -- tokget` for two
+// requests and, between them, makes the stored token one with 30s left,
+// as if the child had run that long. It returns tokget's output.
+func serveAcrossExpiry(t *testing.T, e *tokEnv, target string) string {
+	t.Helper()
+	pause := filepath.Join(e.dir, "go")
+	cmd := e.tok("exec", target, "--serve", "--", "tokget", "-pause", pause, target, target)
+	var out, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	reaped := false
+	defer func() {
+		if !reaped {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
+	if !waitFile(pause+".waiting", 30*time.Second) {
+		t.Fatalf("tokget never paused:\n%s%s", out.String(), stderr.String())
+	}
+	provider, account, _ := strings.Cut(target, ":")
+	if account == "" {
+		account = "default"
+	}
+	if err := expireStored(e.getenv, provider, account, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pause, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitOrKill(cmd, 30*time.Second)
+	reaped = true
+	if !cmd.ProcessState.Success() || stderr.Len() > 0 {
+		t.Errorf("tok exec --serve: %v\n%s", cmd.ProcessState, stderr.String())
+	}
+	return out.String()
 }
 
 // waitOrKill reaps cmd, killing it when it has not exited within d, so

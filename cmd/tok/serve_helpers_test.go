@@ -13,20 +13,29 @@ import (
 
 func init() {
 	helperCommands["tokget"] = tokGet
+	// waitfile FILE succeeds once FILE exists, fails after 30s.
+	helperCommands["waitfile"] = func() {
+		if !waitFile(os.Args[1], 30*time.Second) {
+			fmt.Fprintf(os.Stderr, "waitfile: no %s after 30s\n", os.Args[1])
+			os.Exit(1)
+		}
+	}
 }
 
-// tokget [-secret S] [-nosecret] [-url U] [-save FILE] [-wait D] TARGET...
+// tokget [-secret S] [-nosecret] [-url U] [-save FILE] [-pause FILE] TARGET...
 // plays a long-running child of `tok exec --serve`: it asks $TOK_URL for
 // each TARGET in turn (path-escaped) and prints "TARGET: status N", then
 // "new token" or "same token" and expires_in for a 200, else the error
-// document.
+// document. With -pause, between two requests it writes FILE.waiting and
+// waits for FILE (removing both), so that a script acts on tok's store
+// meanwhile (`expire`) instead of waiting for the clock.
 func tokGet() {
 	fs := flag.NewFlagSet("tokget", flag.ExitOnError)
 	secret := fs.String("secret", os.Getenv("TOK_SECRET"), "bearer secret")
 	noSecret := fs.Bool("nosecret", false, "send no Authorization header")
 	base := fs.String("url", os.Getenv("TOK_URL"), "token endpoint")
 	save := fs.String("save", "", "write TOK_URL to this file")
-	wait := fs.Duration("wait", 0, "pause between targets")
+	pause := fs.String("pause", "", "between targets, write FILE.waiting and wait for FILE")
 	urlFile := fs.String("url-file", "", "read the token endpoint from this file")
 	fs.Parse(os.Args[1:])
 	if *urlFile != "" {
@@ -42,8 +51,8 @@ func tokGet() {
 	}
 	last := ""
 	for i, target := range fs.Args() {
-		if i > 0 {
-			time.Sleep(*wait)
+		if i > 0 && *pause != "" {
+			waitTurn(*pause)
 		}
 		req, _ := http.NewRequest(http.MethodGet, *base+"/token/"+url.PathEscape(target), nil)
 		if !*noSecret {
@@ -82,4 +91,26 @@ func tokGet() {
 			fmt.Println("same as DEX_TOKEN")
 		}
 	}
+}
+
+// waitTurn writes pause.waiting, waits for pause to exist (30s at most,
+// then gives up: a bound, not a timing), and removes both.
+func waitTurn(pause string) {
+	os.WriteFile(pause+".waiting", nil, 0o600)
+	defer os.Remove(pause + ".waiting")
+	if !waitFile(pause, 30*time.Second) {
+		fmt.Printf("tokget: nobody wrote %s\n", pause)
+		os.Exit(1)
+	}
+	os.Remove(pause)
+}
+
+// waitFile polls for path to exist, for at most d.
+func waitFile(path string, d time.Duration) bool {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -30,7 +30,10 @@ type App struct {
 	// Environ lists the environment, for providers defined by it alone.
 	Environ func() []string
 	Now     func() time.Time
-	HTTP    *http.Client
+	// After is time.After: the --token-files keeper waits on it for a
+	// token's renewal, so tests move a fake clock instead of sleeping.
+	After func(time.Duration) <-chan time.Time
+	HTTP  *http.Client
 	// OpenBrowser opens url for the user; its output must not reach
 	// stdout.
 	OpenBrowser func(url string) error
@@ -52,6 +55,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *App {
 		LookupEnv: os.LookupEnv,
 		Environ:   os.Environ,
 		Now:       time.Now,
+		After:     time.After,
 		HTTP:      newHTTPClient(),
 	}
 	a.OpenBrowser = a.openBrowser

@@ -31,6 +31,9 @@ const (
 // there are any (README "Narrowed tokens for agents").
 func (a *App) printCredential(ctx context.Context, t token.Target, p *provider.Provider, minTTL time.Duration, format, verb string, scopes []string) error {
 	idToken := format == formatIDToken || p.KubeToken == config.KubeIDToken
+	if idToken && p.Flow == config.FlowClientCredentials {
+		return noIDTokenForClient(p, format)
+	}
 	if idToken && len(scopes) > 0 {
 		// Only an access token can be narrowed; handing out the whole ID
 		// token instead would break the promise of --scope.
@@ -66,6 +69,18 @@ func (a *App) printCredential(ctx context.Context, t token.Target, p *provider.P
 		Expiry: expiry, TokenSHA256: audit.TokenID(value),
 	})
 	return nil
+}
+
+// noIDTokenForClient refuses an ID token of a client_credentials
+// provider: the grant (RFC 6749 §4.4) has no person behind it, so OpenID
+// Connect issues no ID token for it, and no login could bring one. The
+// hint names what works instead.
+func noIDTokenForClient(p *provider.Provider, format string) error {
+	e := tokerr.New(tokerr.Usage, "provider %s uses client_credentials, whose tokens never come with an ID token (no person logs in)", p.Name)
+	if format == formatIDToken {
+		return e.WithHint("print the access token instead: tok print %s", p.Name)
+	}
+	return e.WithHint("set %s: access_token in the config file", config.KeyPath(p.Name, "kube_token"))
 }
 
 // credential is the token to hand out for t, with minTTL left, and when it

@@ -55,7 +55,7 @@ func (a *App) startTokenFiles(ctx context.Context, targets []*execTarget, minTTL
 
 func (a *App) keeper(dir *tokfile.Dir, et *execTarget, minTTL time.Duration) *tokfile.Keeper {
 	return &tokfile.Keeper{
-		Dir: dir, Names: et.Names, MinTTL: minTTL, Now: a.Now, After: time.After,
+		Dir: dir, Names: et.Names, MinTTL: minTTL, Now: a.Now, After: a.After,
 		Fetch: func(ctx context.Context, ttl time.Duration) (tokfile.Token, error) {
 			rec, err := a.execToken(audit.WithVerb(ctx, "token-files"), et, ttl)
 			if err != nil {

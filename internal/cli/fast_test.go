@@ -187,6 +187,16 @@ func then(steps ...func(*fastTok)) func(*fastTok) {
 	}
 }
 
+// noRequest fails when the provider got a request: a refusal that
+// no token could change is made before asking for one.
+func noRequest(t *testing.T, f *fastTok) {
+	f.op.mu.Lock()
+	defer f.op.mu.Unlock()
+	if f.op.n != 0 {
+		t.Errorf("the provider got %d requests", f.op.n)
+	}
+}
+
 // storeEmpty fails unless the store holds no record: nothing of a
 // refused import or a logout is left.
 func storeEmpty(t *testing.T, f *fastTok) {
@@ -225,6 +235,15 @@ func TestVerbErrors(t *testing.T) {
 		{"print store unavailable", unavailable, "", []string{"print", "dex"}, 5, []string{"tok: ", "not reachable"}},
 		{"print client secret refused", func(f *fastTok) { f.op.answer("client_credentials", 401, invalidClient) }, "",
 			[]string{"print", "svc"}, 1, []string{"invalid_client (client secret [redacted] is wrong)"}},
+		{"print id-token of a login without one", imported, "", []string{"print", "dex", "--format", "id-token"}, 4,
+			[]string{"tok: no usable login for dex: the login has no ID token (the openid scope brings one)", "run: tok login dex"}},
+		{"print id-token of client credentials", nil, "", []string{"print", "svc", "--format", "id-token"}, 2,
+			[]string{"tok: provider svc uses client_credentials, whose tokens never come with an ID token", "print the access token instead: tok print svc"}},
+		{"kube-credential id_token of client credentials", func(f *fastTok) {
+			b, _ := os.ReadFile(f.env["TOK_CONFIG"])
+			os.WriteFile(f.env["TOK_CONFIG"], []byte(strings.Replace(string(b), "flow: client_credentials\n", "flow: client_credentials\n    kube_token: id_token\n", 1)), 0o600)
+		}, "", []string{"kube-credential", "svc"}, 2,
+			[]string{"tok: provider svc uses client_credentials, whose tokens never come with an ID token", "set providers.svc.kube_token: access_token in the config file"}},
 		// refresh
 		{"refresh never logged in", nil, "", []string{"refresh", "dex"}, 4, []string{"no usable login for dex", "run: tok login dex"}},
 		{"refresh rejected", then(imported, refreshAnswers(400, invalidGrant)), "", []string{"refresh", "dex"}, 4,
@@ -277,9 +296,11 @@ func TestVerbErrors(t *testing.T) {
 	}
 	// What must be left afterwards, where a failure could leave more.
 	checks := map[string]func(*testing.T, *fastTok){
-		"logout revocation fails":  storeEmpty,
-		"import rejected":          storeEmpty,
-		"import store unavailable": storeEmpty,
+		"print id-token of client credentials":           noRequest,
+		"kube-credential id_token of client credentials": noRequest,
+		"logout revocation fails":                        storeEmpty,
+		"import rejected":                                storeEmpty,
+		"import store unavailable":                       storeEmpty,
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

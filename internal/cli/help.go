@@ -86,7 +86,8 @@ WAYLAND_DISPLAY decide whether login's auto flow can open a browser.`
 
 // newHelpCmd is cobra's help command, except that an unknown topic is a
 // usage error (exit 2, one line on stderr) rather than the usage text on
-// stdout with exit 0 (README "Exit status").
+// stdout with exit 0 (README "Exit status"). `tok help X` shows what
+// `tok X --help` shows, -h/--help included.
 func newHelpCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "help [COMMAND|TOPIC]",
@@ -111,6 +112,10 @@ func newHelpCmd() *cobra.Command {
 			if err != nil || cmd == nil {
 				return tokerr.New(tokerr.Usage, "unknown help topic %q", strings.Join(args, " ")).WithHint("run: tok --help")
 			}
+			// Cobra adds a command's help flag only when its own flags are
+			// parsed, which `tok help X` never does for X (cobra's help
+			// command adds it the same way).
+			cmd.InitDefaultHelpFlag()
 			return cmd.Help()
 		},
 	}

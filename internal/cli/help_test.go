@@ -85,3 +85,27 @@ func TestHelpTopics(t *testing.T) {
 		t.Errorf("tok --help lists no help topics:\n%s", out.String())
 	}
 }
+
+// `tok help X` is `tok X --help`, the -h, --help line included, for every
+// command.
+func TestHelpCommandMatchesHelpFlag(t *testing.T) {
+	help := func(args ...string) string {
+		var out strings.Builder
+		if code := NewApp(strings.NewReader(""), &out, io.Discard).Run(context.Background(), args); code != 0 {
+			t.Fatalf("tok %s: status %d", strings.Join(args, " "), code)
+		}
+		return out.String()
+	}
+	for _, c := range NewRootForDocs().Commands() {
+		if !c.IsAvailableCommand() {
+			continue
+		}
+		viaFlag, viaHelp := help(c.Name(), "--help"), help("help", c.Name())
+		if viaHelp != viaFlag {
+			t.Errorf("tok help %[1]s differs from tok %[1]s --help:\n%s\nwant:\n%s", c.Name(), viaHelp, viaFlag)
+		}
+		if !strings.Contains(viaHelp, "-h, --help ") {
+			t.Errorf("tok help %s has no -h, --help line:\n%s", c.Name(), viaHelp)
+		}
+	}
+}

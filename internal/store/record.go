@@ -29,6 +29,12 @@ type Record struct {
 	// to the wrong server.
 	Issuer   string `json:"issuer,omitempty"`
 	ClientID string `json:"client_id,omitempty"`
+	// RefreshedFor is the --min-ttl of the print or exec whose refresh
+	// obtained this token; zero after a login, an import or a forced
+	// refresh. When the provider's lifetime fell short of it, a refresh
+	// cannot do better for a while (README "print"): token.Manager hands
+	// the token out instead of refreshing once per run.
+	RefreshedFor time.Duration `json:"refreshed_for,omitempty"`
 	// Identity is who logged in, recorded at login and kept across
 	// refreshes; nil when the provider did not say.
 	Identity *Identity `json:"identity,omitempty"`

@@ -46,7 +46,7 @@ func (m *Manager) exchange(ctx context.Context, t Target, p *provider.Provider, 
 			return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the token expired and the provider gave no refresh token"))
 		}
 		fresh, err := m.retryBusy(ctx, t, login, false, func() (*store.Record, error) {
-			return m.refreshLocked(ctx, t, p, login)
+			return m.refreshLocked(ctx, t, p, login, 0)
 		})
 		if err != nil {
 			return nil, err

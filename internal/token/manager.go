@@ -66,7 +66,7 @@ type Store interface {
 // token in the store) takes no lock and touches no network.
 func (m *Manager) Fresh(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration) (*store.Record, error) {
 	rec, err := m.load(ctx, t)
-	if err == nil && rec.TTL(m.Now()) > minTTL {
+	if err == nil && (rec.TTL(m.Now()) > minTTL || noBetter(rec, minTTL, m.Now())) {
 		return rec, nil
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -119,10 +119,25 @@ func (m *Manager) lock(ctx context.Context, key string) (func(), bool, error) {
 // has more than minTTL left, or another process refreshed it after the
 // caller saw seen (not for client credentials, which fetch again).
 func servable(p *provider.Provider, rec *store.Record, minTTL time.Duration, seen *store.Record, now time.Time) bool {
-	if rec.TTL(now) > minTTL {
+	if rec.TTL(now) > minTTL || noBetter(rec, minTTL, now) {
 		return true
 	}
 	return p.Flow != config.FlowClientCredentials && seen != nil && rec.AccessToken != seen.AccessToken && rec.TTL(now) > 0
+}
+
+// noBetter reports whether a refresh now could not do much better than
+// rec for minTTL (README "print"): rec came from a refresh that wanted at
+// least its lifetime (RefreshedFor), the provider's lifetime falls short
+// of minTTL too, and rec has more than half of it left. Runs that start
+// while another one refreshes, or just after, then share its token instead
+// of spending a rotation each; the next refresh comes at half-life, as
+// exec --token-files does it (tokfile.Due).
+func noBetter(rec *store.Record, minTTL time.Duration, now time.Time) bool {
+	life := rec.Expiry.Sub(rec.ObtainedAt)
+	if rec.Expiry.IsZero() || life <= 0 {
+		return false
+	}
+	return rec.RefreshedFor > life && minTTL >= life && rec.TTL(now) > life/2
 }
 
 // refreshHeld is refresh for a caller that holds t's lock.
@@ -147,7 +162,7 @@ func (m *Manager) refreshHeld(ctx context.Context, t Target, p *provider.Provide
 	if notFound {
 		return nil, m.NothingStored(t)
 	}
-	if !force && rec.TTL(m.Now()) > minTTL {
+	if !force && (rec.TTL(m.Now()) > minTTL || noBetter(rec, minTTL, m.Now())) {
 		return rec, nil
 	}
 	// Another process refreshed while this one waited. Its token is
@@ -164,7 +179,7 @@ func (m *Manager) refreshHeld(ctx context.Context, t Target, p *provider.Provide
 		return nil, err
 	}
 	next, err := m.retryBusy(ctx, t, rec, force, func() (*store.Record, error) {
-		return m.refreshLocked(ctx, t, p, rec)
+		return m.refreshLocked(ctx, t, p, rec, max(minTTL, 0))
 	})
 	return m.orStillValid(t, rec, force, next, err)
 }
@@ -212,7 +227,10 @@ func (m *Manager) beforeRequest(ctx context.Context, p *provider.Provider) error
 	return m.BeforeRequest(ctx, p)
 }
 
-func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provider, rec *store.Record) (*store.Record, error) {
+// refreshLocked sends rec's refresh token and stores the new pair; wish
+// is the --min-ttl the refresh is for (store.Record.RefreshedFor), zero
+// for none.
+func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provider, rec *store.Record, wish time.Duration) (*store.Record, error) {
 	md, err := m.Discover.Endpoints(ctx, p)
 	if err != nil {
 		return nil, err
@@ -228,6 +246,7 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	}
 	next := RecordFrom(tok, rec.Scopes, m.Now())
 	next.Issuer, next.ClientID, next.Identity = rec.Issuer, rec.ClientID, rec.Identity
+	next.RefreshedFor = wish
 	// RFC 6749 §6: a response without a refresh token leaves the old one
 	// valid, so the login stays renewable.
 	if next.RefreshToken == "" {

@@ -91,7 +91,7 @@ func (m *Manager) Narrowed(ctx context.Context, t Target, p *provider.Provider, 
 	var seen *store.Record
 	if c, err := m.loadNarrowed(ctx, t); err == nil {
 		if e := c[key]; e != nil {
-			if seen = e.Record; seen.TTL(m.Now()) > minTTL {
+			if seen = e.Record; seen.TTL(m.Now()) > minTTL || noBetter(seen, minTTL, m.Now()) {
 				return seen, nil
 			}
 		}
@@ -115,7 +115,7 @@ func (m *Manager) Narrowed(ctx context.Context, t Target, p *provider.Provider, 
 			// Another process minted one while this one waited (an
 			// entry it had not seen, or none before): the freshest the
 			// provider gives now, whatever minTTL says.
-			if r := e.Record; r.TTL(m.Now()) > minTTL || ((seen == nil || r.AccessToken != seen.AccessToken) && r.TTL(m.Now()) > 0) {
+			if r := e.Record; r.TTL(m.Now()) > minTTL || noBetter(r, minTTL, m.Now()) || ((seen == nil || r.AccessToken != seen.AccessToken) && r.TTL(m.Now()) > 0) {
 				return r, nil
 			}
 		}
@@ -139,6 +139,7 @@ func (m *Manager) Narrowed(ctx context.Context, t Target, p *provider.Provider, 
 			delete(c, k)
 		}
 	}
+	next.RefreshedFor = minTTL
 	c[key] = &narrowedEntry{Record: next, IssuedWith: with}
 	if err := m.saveNarrowed(ctx, t, c); err != nil {
 		return nil, fmt.Errorf("narrowed a token of %s but could not cache it: %w", t, err)
