@@ -87,56 +87,6 @@ it once.`,
 	return cmd
 }
 
-// binding is one environment variable and the target whose token it gets.
-type binding struct {
-	Name   string
-	Target string
-}
-
-// bindings lists the variables to set: each TARGET's provider `env`, then
-// each --env, which wins over a provider variable of the same name.
-// resolved holds the positional targets, resolved.
-func bindings(resolved []*execTarget, opts *execOptions) ([]binding, error) {
-	var out []binding
-	for _, et := range resolved {
-		p, arg := et.P, et.Arg
-		for _, name := range p.Env {
-			if !validEnvName(name) {
-				return nil, tokerr.New(tokerr.Usage, "provider %s: env %q is not a variable name (letters, digits and _)", p.Name, name)
-			}
-			out = append(out, binding{Name: name, Target: arg})
-		}
-	}
-	for _, kv := range opts.Env {
-		name, target, ok := strings.Cut(kv, "=")
-		if !ok || !validEnvName(name) || target == "" {
-			return nil, tokerr.New(tokerr.Usage, "--env %q is not NAME=TARGET (NAME: letters, digits and _, not starting with a digit)", kv)
-		}
-		out = slices.DeleteFunc(out, func(b binding) bool { return b.Name == name })
-		out = append(out, binding{Name: name, Target: target})
-	}
-	// Two logins of one provider share its variables: one of them would
-	// be dropped without a word, and the child would use the wrong login.
-	for i, b := range out {
-		for _, c := range out[:i] {
-			if c.Name == b.Name && !sameTarget(c.Target, b.Target) {
-				return nil, tokerr.New(tokerr.Usage, "%s would hold the token of both %s and %s", b.Name, c.Target, b.Target).
-					WithHint("name each with --env NAME=TARGET (or env: [NAME=TARGET] in the profile), e.g. --env %s=%s --env OTHER_TOKEN=%s", b.Name, c.Target, b.Target)
-			}
-		}
-	}
-	return out, nil
-}
-
-func validEnvName(s string) bool {
-	for i, r := range s {
-		if !(r == '_' || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') || (i > 0 && r >= '0' && r <= '9')) {
-			return false
-		}
-	}
-	return s != ""
-}
-
 // execTarget is a target of one exec, resolved, and the token it had at
 // start.
 type execTarget struct {

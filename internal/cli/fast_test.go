@@ -235,6 +235,8 @@ func TestVerbErrors(t *testing.T) {
 		{"print store unavailable", unavailable, "", []string{"print", "dex"}, 5, []string{"tok: ", "not reachable"}},
 		{"print client secret refused", func(f *fastTok) { f.op.answer("client_credentials", 401, invalidClient) }, "",
 			[]string{"print", "svc"}, 1, []string{"invalid_client (client secret [redacted] is wrong)"}},
+		{"print id-token of a login without one", imported, "", []string{"print", "dex", "--format", "id-token"}, 4,
+			[]string{"tok: no usable login for dex: the login has no ID token (the openid scope brings one)", "run: tok login dex"}},
 		{"print id-token of client credentials", nil, "", []string{"print", "svc", "--format", "id-token"}, 2,
 			[]string{"tok: provider svc uses client_credentials, whose tokens never come with an ID token", "print the access token instead: tok print svc"}},
 		{"kube-credential id_token of client credentials", func(f *fastTok) {
@@ -519,5 +521,67 @@ func TestHintsNameTheProvidersSettings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A wrong value in the config file is one line in tok's words naming the
+// key path and what it expects, exit 2; so is a provider name no target
+// can hold (README "Configuration").
+func TestConfigValueErrors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ yaml, want string }{
+		{"providers:\n  dex:\n    default_ttl: forever\n", `providers.dex.default_ttl "forever" is not a duration like 1h`},
+		{"providers:\n  dex:\n    default_ttl: -5m\n", `providers.dex.default_ttl "-5m" is negative: give a duration like 1h`},
+		{"providers:\n  dex:\n    default_ttl: 3600\n", `providers.dex.default_ttl 3600 is not a duration like 1h (give a unit)`},
+		{"providers:\n  dex:\n    token_exchange: yes please\n", `providers.dex.token_exchange "yes please" is not true or false`},
+		{"providers:\n  dex:\n    redirect_port: abc\n", `providers.dex.redirect_port "abc" is not a whole number`},
+		{"providers:\n  dex:\n    scopes: {a: b}\n", `providers.dex.scopes is not a list of values like [a, b]`},
+		{"providers:\n  dex:\n    auth_params: [a]\n", `providers.dex.auth_params is not a map like {key: value}`},
+		{"providers:\n  dex:\n    token_params: {audience: [a, b]}\n", `providers.dex.token_params is not a map like {key: value}: audience is not a single value`},
+		{"providers:\n  dex:\n    issuer: [a]\n", `providers.dex.issuer is not a single value (a string)`},
+		{"providers:\n  bad name!:\n    issuer: https://x.example\n", `provider name "bad name!" is not a name a target can hold: use 1 to 128 letters, digits, '.', '_' and '-'`},
+		{"file_plaintext: yes please\n", `file_plaintext "yes please" is not true or false`},
+		{"profiles:\n  default:\n    targets: [dex]\n    revoke_on_exit: maybe\n", `profiles.default.revoke_on_exit "maybe" is not true or false`},
+		{"profiles:\n  default:\n    targets: [dex]\n    scopes: {dex: {a: b}}\n", `profiles.default.scopes.dex is not a list of values like [a, b]`},
+		{"etcd:\n  endpoints: {a: b}\n", `etcd.endpoints is not a list of values like [a, b]`},
+	} {
+		f := newFastTok(t)
+		withConfig(tt.yaml)(f)
+		want := "tok: config file " + f.env["TOK_CONFIG"] + ": " + tt.want + "\n"
+		if _, stderr, code := f.run("", "providers"); code != 2 || stderr != want {
+			t.Errorf("config\n%sexit %d, stderr:\n%swant exit 2 and\n%s", tt.yaml, code, stderr, want)
+		}
+	}
+	// What the decoder takes weakly typed stays accepted.
+	f := newFastTok(t)
+	withConfig("providers:\n  dex:\n    token_url: $URL/token\n    client_id: x\n    scopes: openid\n    redirect_port: \"8080\"\n    token_exchange: \"true\"\n    default_ttl: 2h\n")(f)
+	f.must("", "providers")
+}
+
+// No duration flag takes a negative value, nor TOK_MIN_TTL (exit 2).
+func TestNegativeDurations(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		flag string
+		args []string
+	}{
+		{"--min-ttl -5s", []string{"print", "dex", "--min-ttl", "-5s"}},
+		{"--min-ttl -5s", []string{"exec", "dex", "--min-ttl=-5s", "--", "true"}},
+		{"--min-ttl -5s", []string{"kube-credential", "dex", "--min-ttl=-5s"}},
+		{"--timeout -1m0s", []string{"login", "dex", "--timeout", "-1m"}},
+		{"--since -5m0s", []string{"audit", "--since", "-5m"}},
+	} {
+		f := newFastTok(t)
+		imported(f)
+		want := "tok: " + tt.flag + " is negative: give a duration like 30s, 5m or 1h; run: tok " + tt.args[0] + " --help\n"
+		if _, stderr, code := f.run("", tt.args...); code != 2 || stderr != want {
+			t.Errorf("tok %s: exit %d, stderr:\n%swant exit 2 and\n%s", strings.Join(tt.args, " "), code, stderr, want)
+		}
+	}
+	f := newFastTok(t)
+	imported(f)
+	f.env["TOK_MIN_TTL"] = "-5s"
+	if _, stderr, code := f.run("", "print", "dex"); code != 2 || stderr != "tok: TOK_MIN_TTL \"-5s\" is negative: give a duration like 60s or 5m\n" {
+		t.Errorf("TOK_MIN_TTL=-5s tok print dex: exit %d, stderr:\n%s", code, stderr)
 	}
 }

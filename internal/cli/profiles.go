@@ -19,7 +19,8 @@ import (
 )
 
 // decodeProfiles fills cfg.Profiles from `profiles:` (README "Profiles"),
-// refusing unknown keys and scopes for a target the profile does not name.
+// refusing unknown keys, scopes for a target the profile does not name and
+// env entries exec would refuse as --env.
 func decodeProfiles(v *viper.Viper, cfg *config.Config, file string) error {
 	raw := map[string]config.Profile{}
 	err := v.UnmarshalKey("profiles", &raw, func(dc *mapstructure.DecoderConfig) {
@@ -32,6 +33,11 @@ func decodeProfiles(v *viper.Viper, cfg *config.Config, file string) error {
 	for name, p := range raw {
 		if len(p.Targets) == 0 {
 			return tokerr.New(tokerr.Usage, "config file %s: profile %s names no targets", file, name)
+		}
+		for _, kv := range p.Env {
+			if _, err := parseBinding(fmt.Sprintf("config file %s: profile %s: env", file, name), kv); err != nil {
+				return err
+			}
 		}
 		// viper lower-cases map keys: each key of scopes goes back to
 		// its target as written.
