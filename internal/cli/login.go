@@ -114,7 +114,28 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 		return err
 	}
 	a.note("logged in to %s (scopes: %s; %s)", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	if h := offlineAccessHint(p, scopes, rec); h != "" {
+		a.hint("%s", h)
+	}
 	return nil
+}
+
+// offlineAccessHint is the hint for a login that asked for offline_access
+// and got no refresh token, "" otherwise. OpenID Connect Core §11 lets a
+// provider grant offline_access only after an explicit consent, and some
+// (node oidc-provider) grant it only when the request has prompt=consent.
+func offlineAccessHint(p *provider.Provider, asked []string, rec *store.Record) string {
+	if rec.Refreshable() || !slices.Contains(asked, "offline_access") {
+		return ""
+	}
+	key := config.KeyPath(p.Name, "auth_params")
+	switch {
+	case p.AuthParams["prompt"] == "consent":
+		return fmt.Sprintf("the provider did not grant offline_access, even with prompt=consent: check that the provider lets client %s use refresh tokens", p.ClientID)
+	case len(p.AuthParams) > 0:
+		return fmt.Sprintf("the provider did not grant offline_access; some providers grant it only with prompt=consent: add prompt: consent to %s", key)
+	}
+	return fmt.Sprintf("the provider did not grant offline_access; some providers grant it only with prompt=consent: set %s: {prompt: consent}", key)
 }
 
 // flowFailed says when the login's own --timeout ended the flow, with the
