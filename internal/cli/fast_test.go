@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -351,10 +352,10 @@ func TestStatusExpiryAtTheBoundary(t *testing.T) {
 		{59 * time.Minute, "in 1m0s"},
 		{time.Hour - 1500*time.Millisecond, "in 2s"},
 		{time.Hour - 300*time.Millisecond, "in under 1s"},
-		{time.Hour, "expired just now"},
-		{time.Hour + 300*time.Millisecond, "expired just now"},
-		{time.Hour + 2*time.Second, "expired 2s ago"},
-		{2 * time.Hour, "expired 1h0m0s ago"},
+		{time.Hour, "expired just now, renews on use"},
+		{time.Hour + 300*time.Millisecond, "expired just now, renews on use"},
+		{time.Hour + 2*time.Second, "expired 2s ago, renews on use"},
+		{2 * time.Hour, "expired 1h0m0s ago, renews on use"},
 	} {
 		f := newFastTok(t)
 		imported(f)
@@ -437,11 +438,23 @@ func TestLoginOfARemovedProvider(t *testing.T) {
 	withConfig(onlySvc)(f)
 	cfg := f.env["TOK_CONFIG"]
 	want := "tok: provider dex is not configured in " + cfg + ", but tok holds a login for it (dex); add providers.dex back to the config file (or set TOK_DEX_ISSUER), or forget the login: tok logout dex --no-revoke\n"
-	for _, args := range [][]string{{"print", "dex"}, {"refresh", "dex"}, {"status", "dex"}, {"exec", "dex", "--", "true"}, {"logout", "dex"}} {
+	for _, args := range [][]string{{"print", "dex"}, {"refresh", "dex"}, {"exec", "dex", "--", "true"}, {"logout", "dex"}} {
 		_, stderr, code := f.run("", args...)
 		if code != 2 || stderr != want {
 			t.Errorf("tok %s: exit %d, stderr:\n%swant exit 2 and\n%s", strings.Join(args, " "), code, stderr, want)
 		}
+	}
+	// status shows what is stored, marked (README "status").
+	for _, args := range [][]string{{"status"}, {"status", "dex"}} {
+		stdout, stderr, code := f.run("", args...)
+		wantWarning := "tok: warning: dex: provider not configured; add providers.dex back to the config file, or forget the login: tok logout dex --no-revoke\n"
+		if code != 0 || !regexp.MustCompile(`(?m)^dex +openid offline_access +in 1h0m0s +yes +provider not configured$`).MatchString(stdout) || stderr != wantWarning {
+			t.Errorf("tok %s: exit %d, stdout:\n%sstderr:\n%s", strings.Join(args, " "), code, stdout, stderr)
+		}
+	}
+	// exec without a target has no candidate: the login's provider is gone.
+	if _, stderr, code := f.run("", "exec", "--", "true"); code != 2 || stderr != "tok: exec needs a TARGET: no login of a configured provider is stored (the provider of dex is not configured) and the config has no default profile; run tok login PROVIDER first\n" {
+		t.Errorf("tok exec -- true: exit %d, stderr:\n%s", code, stderr)
 	}
 	// A name no login has is still just unknown.
 	if _, stderr, code := f.run("", "print", "dexx"); code != 2 || !strings.Contains(stderr, `tok: unknown provider "dexx"`) {
@@ -601,5 +614,93 @@ func TestDeviceFlowWithoutEndpoint(t *testing.T) {
 	want = "tok: provider dev has no device authorization endpoint: it has no device_auth_url; set providers.dev.flow: browser in the config file, or set providers.dev.device_auth_url if the provider has one\n"
 	if code != 2 || stderr != want {
 		t.Errorf("login dev (flow: device): exit %d, stderr:\n%swant exit 2 and\n%s", code, stderr, want)
+	}
+}
+
+// status reads each listed login from the store: a login the index lists
+// but the store does not hold (another keyring, same state dir) is shown
+// as such with the fix, never as current (README "status").
+func TestStatusChecksTheStore(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	imported(f)
+	f.store = memstore.New() // another keyring, the same state dir
+	stdout, stderr, code := f.run("", "status")
+	if code != 0 || !regexp.MustCompile(`(?m)^dex +openid offline_access +- +- +not in the store$`).MatchString(stdout) ||
+		stderr != "tok: warning: dex: not in the store; run tok login dex, or tok logout dex --no-revoke to drop the entry\n" {
+		t.Errorf("tok status: exit %d, stdout:\n%sstderr:\n%s", code, stdout, stderr)
+	}
+	stdout, _, _ = f.run("", "status", "--json")
+	if !strings.Contains(stdout, `"problem": "not in the store"`) {
+		t.Errorf("status --json:\n%s", stdout)
+	}
+	_, stderr, code = f.run("", "status", "dex")
+	if code != 4 || stderr != "tok: no usable login for dex: tok's index lists it, but the memory store holds nothing for it; run: tok login dex, or tok logout dex --no-revoke to drop the entry\n" {
+		t.Errorf("tok status dex: exit %d, stderr:\n%s", code, stderr)
+	}
+	f.must("", "logout", "dex", "--no-revoke")
+	if _, stderr, _ := f.run("", "status"); !strings.Contains(stderr, "no logins yet") {
+		t.Errorf("status after logout --no-revoke: %s", stderr)
+	}
+}
+
+// An index file that cannot be read is warned about, and its login is
+// shown as the store holds it.
+func TestStatusUnreadableIndexEntry(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	imported(f)
+	file := filepath.Join(f.env["TOK_STATE_DIR"], "logins", "dex~default.json")
+	if err := os.WriteFile(file, []byte("{bad"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := f.run("", "status")
+	want := "tok: warning: login index file " + file + " (dex) is unreadable: status shows what the store holds; the next login or refresh of dex rewrites it\n"
+	if code != 0 || !regexp.MustCompile(`(?m)^dex +openid offline_access +in 1h0m0s +yes$`).MatchString(stdout) || stderr != want {
+		t.Errorf("tok status: exit %d, stdout:\n%sstderr:\n%swant stderr\n%s", code, stdout, stderr, want)
+	}
+	f.must("", "refresh", "dex")
+	if _, stderr, _ := f.run("", "status"); stderr != "" {
+		t.Errorf("status after a refresh rewrote the entry: %s", stderr)
+	}
+}
+
+// A refresh the provider rejected (invalid_grant) is recorded in the
+// index: status shows REFRESH rejected and the fix until a new login; an
+// expired token whose login can renew says so.
+func TestStatusRefreshRejected(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	expired(f)
+	stdout, _, _ := f.run("", "status")
+	if !regexp.MustCompile(`(?m)^dex +openid offline_access +expired 1h0m0s ago, renews on use +yes$`).MatchString(stdout) {
+		t.Errorf("status of an expired renewable login:\n%s", stdout)
+	}
+	refreshAnswers(400, invalidGrant)(f)
+	if _, _, code := f.run("", "print", "dex"); code != 4 {
+		t.Fatalf("print with the refresh rejected: exit %d", code)
+	}
+	stdout, stderr, code := f.run("", "status")
+	if code != 0 || !regexp.MustCompile(`(?m)^dex +openid offline_access +expired 1h0m0s ago +rejected +run: tok login dex$`).MatchString(stdout) || stderr != "" {
+		t.Errorf("status after invalid_grant: exit %d, stdout:\n%sstderr:\n%s", code, stdout, stderr)
+	}
+	if stdout, _, _ := f.run("", "status", "--json"); !strings.Contains(stdout, `"refresh_rejected": true`) {
+		t.Errorf("status --json after invalid_grant:\n%s", stdout)
+	}
+	// A refusal that says nothing of the grant is not recorded.
+	g := newFastTok(t)
+	expired(g)
+	refreshAnswers(400, `{"error":"invalid_scope"}`)(g)
+	g.run("", "print", "dex")
+	if stdout, _, _ := g.run("", "status"); strings.Contains(stdout, "rejected") {
+		t.Errorf("status after invalid_scope:\n%s", stdout)
+	}
+	// A new login clears it.
+	f.op.mu.Lock()
+	delete(f.op.answers, "refresh_token")
+	f.op.mu.Unlock()
+	imported(f)
+	if stdout, _, _ := f.run("", "status"); strings.Contains(stdout, "rejected") {
+		t.Errorf("status after a new login:\n%s", stdout)
 	}
 }

@@ -297,6 +297,7 @@ func (m *Manager) refreshFailed(ctx context.Context, t Target, p *provider.Provi
 	secrets := Client(p).Secrets().With(used.RefreshToken)
 	if rejected(err) {
 		m.forgetRejectedClient(ctx, p, err)
+		m.grantRejected(t, err)
 		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", flow.ByProvider(p.Name, flow.TokenEndpointError(err, secrets))))
 	}
 	if ctx.Err() != nil {
@@ -318,6 +319,20 @@ func rejected(err error) bool {
 		return true
 	}
 	return re.Response != nil && (re.Response.StatusCode == 400 || re.Response.StatusCode == 401)
+}
+
+// grantRejected notes in the login's index entry that the provider
+// refused its refresh token (invalid_grant, RFC 6749 §5.2), so that status
+// says the login needs a new consent. Other refusals (invalid_scope of a
+// narrowing request, invalid_client) say nothing of the grant.
+func (m *Manager) grantRejected(t Target, err error) {
+	var re *oauth2.RetrieveError
+	marker, ok := m.Store.(interface {
+		MarkRefreshRejected(provider, account string, at time.Time)
+	})
+	if ok && errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
+		marker.MarkRefreshRejected(t.Provider, t.Account, m.Now())
+	}
 }
 
 func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.Provider) (*store.Record, error) {

@@ -285,6 +285,7 @@ func (m *Manager) refreshNarrowed(ctx context.Context, t Target, p *provider.Pro
 	if err != nil {
 		secrets := Client(p).Secrets().With(login.RefreshToken)
 		if rejected(err) {
+			m.grantRejected(t, err)
 			return nil, "", tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the narrowing refresh: %w", flow.ByProvider(p.Name, flow.TokenEndpointError(err, secrets))))
 		}
 		return nil, "", fmt.Errorf("narrowing the token of %s: %w", t, flow.ByProvider(p.Name, flow.TokenEndpointError(err, secrets)))
