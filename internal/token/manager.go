@@ -63,7 +63,9 @@ type Store interface {
 
 // Fresh returns t's token with at least minTTL left, refreshing it first
 // when needed. It never starts a consent flow. The fast path (a fresh
-// token in the store) takes no lock and touches no network.
+// token in the store) takes no lock and touches no network. When ctx ends
+// after the refresh request went out, the answer is stored first and
+// ctx's error returned then.
 func (m *Manager) Fresh(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration) (*store.Record, error) {
 	rec, err := m.load(ctx, t)
 	if err == nil && (rec.TTL(m.Now()) > minTTL || noBetter(rec, minTTL, m.Now())) {
@@ -72,12 +74,14 @@ func (m *Manager) Fresh(ctx context.Context, t Target, p *provider.Provider, min
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	return m.refresh(ctx, t, p, minTTL, rec)
+	rec, err = m.refresh(ctx, t, p, minTTL, rec)
+	return interrupted(ctx, rec, err)
 }
 
 // Refresh renews t's token now, whatever its lifetime.
 func (m *Manager) Refresh(ctx context.Context, t Target, p *provider.Provider) (*store.Record, error) {
-	return m.refresh(ctx, t, p, -1, nil)
+	rec, err := m.refresh(ctx, t, p, -1, nil)
+	return interrupted(ctx, rec, err)
 }
 
 // refresh runs read, decide, refresh and write under t's lock, so that
@@ -235,6 +239,11 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	if err != nil {
 		return nil, err
 	}
+	ctx, done, err := m.finish(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	conf := OAuthConfig(p, md, rec.Scopes)
 	expired := &oauth2.Token{RefreshToken: rec.RefreshToken, Expiry: time.Unix(1, 0)}
 	tok, err := conf.TokenSource(m.clientContext(ctx, p, md), expired).Token()
