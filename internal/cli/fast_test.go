@@ -141,7 +141,7 @@ func (f *fastTok) run(stdin string, args ...string) (string, string, int) {
 	a.Environ = func() []string { return nil }
 	a.Now = func() time.Time { return f.now }
 	a.Backend = f.store
-	a.OpenBrowser = func(string) error { return fmt.Errorf("no browser in the fast tier") }
+	a.OpenBrowser = func(string) (<-chan error, error) { return nil, fmt.Errorf("no browser in the fast tier") }
 	code := a.Run(f.t.Context(), args)
 	return stdout.String(), stderr.String(), code
 }
@@ -583,5 +583,23 @@ func TestNegativeDurations(t *testing.T) {
 	f.env["TOK_MIN_TTL"] = "-5s"
 	if _, stderr, code := f.run("", "print", "dex"); code != 2 || stderr != "tok: TOK_MIN_TTL \"-5s\" is negative: give a duration like 60s or 5m\n" {
 		t.Errorf("TOK_MIN_TTL=-5s tok print dex: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// A device flow asked of a provider without a device authorization
+// endpoint names the provider and the fix (README "login").
+func TestDeviceFlowWithoutEndpoint(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	_, stderr, code := f.run("", "login", "dex", "--device")
+	want := "tok: provider dex has no device authorization endpoint: it has no device_auth_url; log in with the browser flow: tok login dex --browser (add --no-browser on a machine without one, and open the URL elsewhere), or set providers.dex.device_auth_url if the provider has one\n"
+	if code != 2 || stderr != want {
+		t.Errorf("login dex --device: exit %d, stderr:\n%swant exit 2 and\n%s", code, stderr, want)
+	}
+	withConfig("providers:\n  dev:\n    token_url: $URL/token\n    auth_url: $URL/authorize\n    client_id: x\n    flow: device\n")(f)
+	_, stderr, code = f.run("", "login", "dev")
+	want = "tok: provider dev has no device authorization endpoint: it has no device_auth_url; set providers.dev.flow: browser in the config file, or set providers.dev.device_auth_url if the provider has one\n"
+	if code != 2 || stderr != want {
+		t.Errorf("login dev (flow: device): exit %d, stderr:\n%swant exit 2 and\n%s", code, stderr, want)
 	}
 }

@@ -163,6 +163,9 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 	// Chosen first: where no browser can open, auto may turn on
 	// --no-browser.
 	kind := a.chooseFlow(p, md, opts)
+	if kind == config.FlowDevice && md.DeviceAuthURL == "" {
+		return nil, noDeviceEndpoint(p, md, opts)
+	}
 	req := flow.Request{
 		OAuth:        *token.OAuthConfig(p, md, scopes),
 		Issuer:       md.Issuer,
@@ -242,4 +245,26 @@ func lifetime(rec *store.Record, now time.Time) string {
 		return "does not expire"
 	}
 	return fmt.Sprintf("expires in %s, %s", rec.Expiry.Sub(now).Round(time.Second), refresh)
+}
+
+// noDeviceEndpoint is the usage error for a device flow asked of a
+// provider without a device authorization endpoint (RFC 8628 §4): it names
+// the provider, why, and the settings that fix it.
+func noDeviceEndpoint(p *provider.Provider, md *provider.Metadata, opts *loginOptions) error {
+	why := "it has no device_auth_url"
+	switch {
+	case p.MCP != "":
+		why = "tok registers with MCP servers for the browser flow only"
+	case md.Issuer != "":
+		why = "the metadata of " + md.Issuer + " names none, and no device_auth_url is set"
+	}
+	e := tokerr.New(tokerr.Usage, "provider %s has no device authorization endpoint: %s", p.Name, why)
+	browser := "log in with the browser flow: tok login " + opts.targetName + " --browser (add --no-browser on a machine without one, and open the URL elsewhere)"
+	if !opts.Device {
+		browser = "set " + config.KeyPath(p.Name, "flow") + ": browser in the config file"
+	}
+	if p.MCP != "" {
+		return e.WithHint("%s", browser)
+	}
+	return e.WithHint("%s, or set %s if the provider has one", browser, config.KeyPath(p.Name, "device_auth_url"))
 }
