@@ -69,7 +69,7 @@ func runImport(ctx context.Context, a *App, arg string) error {
 	if err != nil {
 		return err
 	}
-	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
+	token.Bind(rec, p, md)
 	usable := importUsable(rec, a.Now(), a.cfg.MinTTL)
 	if !usable && !rec.Refreshable() {
 		return tokerr.New(tokerr.LoginNeeded, "the imported access token has run out and there is no refresh token: nothing to store").

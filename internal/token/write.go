@@ -136,9 +136,15 @@ func (m *Manager) Logout(ctx context.Context, t Target, p *provider.Provider, re
 
 // revokeAll revokes rec's refresh token, then its access token.
 func (m *Manager) revokeAll(ctx context.Context, t Target, p *provider.Provider, rec *store.Record) {
+	if m.boundForRevoking(t, p, nil, rec) {
+		return
+	}
 	md, err := m.Discover.Endpoints(ctx, p)
 	if err != nil || md.RevocationURL == "" {
 		m.warn("%s has no revocation endpoint: the tokens stay valid at the provider until they expire", p.Name)
+		return
+	}
+	if m.boundForRevoking(t, p, md, rec) {
 		return
 	}
 	for _, tk := range []struct{ value, hint string }{{rec.RefreshToken, "refresh_token"}, {rec.AccessToken, "access_token"}} {
@@ -149,4 +155,16 @@ func (m *Manager) revokeAll(ctx context.Context, t Target, p *provider.Provider,
 			m.warn("could not revoke the %s of %s: %v", tk.hint, t, err)
 		}
 	}
+}
+
+// boundForRevoking warns and reports true when rec belongs to another
+// server or client than p's (checkBound): its tokens are not sent to p's
+// revocation endpoint, and the login is forgotten all the same.
+func (m *Manager) boundForRevoking(t Target, p *provider.Provider, md *provider.Metadata, rec *store.Record) bool {
+	var be *BoundError
+	if !errors.As(checkBound(t, p, md, rec), &be) {
+		return false
+	}
+	m.warn("did not revoke the tokens of %s: %v", t, be)
+	return true
 }
