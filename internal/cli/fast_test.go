@@ -142,7 +142,7 @@ func (f *fastTok) run(stdin string, args ...string) (string, string, int) {
 	a.Environ = func() []string { return nil }
 	a.Now = func() time.Time { return f.now }
 	a.Backend = f.store
-	a.OpenBrowser = func(string) error { return fmt.Errorf("no browser in the fast tier") }
+	a.OpenBrowser = func(string) (<-chan error, error) { return nil, fmt.Errorf("no browser in the fast tier") }
 	code := a.Run(f.t.Context(), args)
 	return stdout.String(), stderr.String(), code
 }

@@ -105,7 +105,7 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 	if err != nil {
 		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
-	rec, err := loginRecord(tok, scopes, md.Issuer, p.ClientID, p, a.Now())
+	rec, err := loginRecord(tok, scopes, md, p.ClientID, p, a.Now())
 	if err != nil {
 		return err
 	}
@@ -148,13 +148,13 @@ func flowFailed(ctx, flowCtx context.Context, err error, t token.Target, timeout
 }
 
 // loginRecord checks a consent flow's token and makes the stored record,
-// tied to the issuer and client that obtained it.
-func loginRecord(tok *oauth2.Token, scopes []string, issuer, clientID string, p *provider.Provider, now time.Time) (*store.Record, error) {
+// tied to the issuer, token endpoint and client that obtained it.
+func loginRecord(tok *oauth2.Token, scopes []string, md *provider.Metadata, clientID string, p *provider.Provider, now time.Time) (*store.Record, error) {
 	if err := flow.CheckBearer(tok); err != nil {
 		return nil, err
 	}
 	rec := token.RecordFrom(tok, scopes, now)
-	rec.Issuer, rec.ClientID = issuer, clientID
+	rec.Issuer, rec.ClientID, rec.TokenOrigin = md.Issuer, clientID, token.TokenOrigin(md.TokenURL)
 	token.AssumeExpiry(rec, p)
 	return rec, nil
 }

@@ -56,7 +56,7 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	if err != nil {
 		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
-	rec, err := loginRecord(tok, scopes, md.Issuer, cl.ID, p, a.Now())
+	rec, err := loginRecord(tok, scopes, md, cl.ID, p, a.Now())
 	if err != nil {
 		return err
 	}

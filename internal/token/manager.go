@@ -235,8 +235,14 @@ func (m *Manager) beforeRequest(ctx context.Context, p *provider.Provider) error
 // is the --min-ttl the refresh is for (store.Record.RefreshedFor), zero
 // for none.
 func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provider, rec *store.Record, wish time.Duration) (*store.Record, error) {
+	if err := checkBound(t, p, nil, rec); err != nil {
+		return nil, err
+	}
 	md, err := m.Discover.Endpoints(ctx, p)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkBound(t, p, md, rec); err != nil {
 		return nil, err
 	}
 	ctx, done, err := m.finish(ctx, t)
@@ -255,7 +261,7 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	}
 	next := RecordFrom(tok, rec.Scopes, m.Now())
 	next.Issuer, next.ClientID, next.Identity = rec.Issuer, rec.ClientID, rec.Identity
-	next.RefreshedFor = wish
+	next.TokenOrigin, next.RefreshedFor = TokenOrigin(md.TokenURL), wish
 	// RFC 6749 §6: a response without a refresh token leaves the old one
 	// valid, so the login stays renewable.
 	if next.RefreshToken == "" {

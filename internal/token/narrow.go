@@ -234,9 +234,20 @@ func (m *Manager) mint(ctx context.Context, t Target, p *provider.Provider, logi
 	if err := m.beforeRequest(ctx, p); err != nil {
 		return nil, "", err
 	}
+	cc := p.Flow == config.FlowClientCredentials
+	if !cc {
+		if err := checkBound(t, p, nil, login); err != nil {
+			return nil, "", err
+		}
+	}
 	md, err := m.Discover.Endpoints(ctx, p)
 	if err != nil {
 		return nil, "", err
+	}
+	if !cc {
+		if err := checkBound(t, p, md, login); err != nil {
+			return nil, "", err
+		}
 	}
 	switch {
 	case p.Flow == config.FlowClientCredentials:
