@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
 // Ctrl-C or SIGTERM while the provider holds the answer to a refresh it
@@ -31,7 +33,7 @@ func TestInterruptDuringRefreshKeepsTheLogin(t *testing.T) {
 			e := newTokEnv(t)
 			e.loginExpiring(2 * time.Minute)
 			e.op.SetTokenResponseDelay(time.Hour) // until ReleaseHeld
-			stderr, code := interruptWhenHeld(t, e, tc.sig, tc.args...)
+			stderr, code := interruptWhenHeld(t, e, opHolder{e.op}, tc.sig, tc.args...)
 			if code != 130 || !strings.Contains(stderr, "tok: finishing the refresh of dex under way before stopping") ||
 				!strings.HasSuffix(stderr, "tok: interrupted\n") {
 				t.Fatalf("exit %d, stderr:\n%s\nwant exit 130 and tok: interrupted", code, stderr)
@@ -51,11 +53,29 @@ func TestInterruptDuringRefreshKeepsTheLogin(t *testing.T) {
 	}
 }
 
+// heldAnswers is a token endpoint that holds its answers: Held says how
+// many it holds now, Release lets them go and holds no more.
+type heldAnswers interface {
+	Held() int
+	Release()
+}
+
+// opHolder is the in-process provider as a heldAnswers, once a test has
+// set its response delay.
+type opHolder struct{ op *testop.Server }
+
+func (h opHolder) Held() int { return h.op.Held() }
+
+func (h opHolder) Release() {
+	h.op.SetTokenResponseDelay(0)
+	h.op.ReleaseHeld()
+}
+
 // interruptWhenHeld starts tok, waits until the provider holds its token
 // response, sends sig, waits for tok to say it finishes the refresh (or
 // to end without saying so), lets the provider answer, and returns tok's
 // stderr and exit status.
-func interruptWhenHeld(t *testing.T, e *tokEnv, sig syscall.Signal, args ...string) (string, int) {
+func interruptWhenHeld(t *testing.T, e *tokEnv, h heldAnswers, sig syscall.Signal, args ...string) (string, int) {
 	t.Helper()
 	cmd := e.tok(args...)
 	pipe, err := cmd.StderrPipe()
@@ -65,9 +85,9 @@ func interruptWhenHeld(t *testing.T, e *tokEnv, sig syscall.Signal, args ...stri
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer e.op.ReleaseHeld()
+	defer h.Release()
 	deadline := time.Now().Add(15 * time.Second)
-	for e.op.Held() == 0 {
+	for h.Held() == 0 {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			cmd.Wait()
@@ -82,12 +102,11 @@ func interruptWhenHeld(t *testing.T, e *tokEnv, sig syscall.Signal, args ...stri
 	sc := bufio.NewScanner(pipe)
 	for sc.Scan() {
 		stderr.WriteString(sc.Text() + "\n")
-		if strings.Contains(sc.Text(), "finishing the refresh of dex under way") {
+		if strings.Contains(sc.Text(), "finishing the refresh of") {
 			break
 		}
 	}
-	e.op.SetTokenResponseDelay(0)
-	e.op.ReleaseHeld()
+	h.Release()
 	for sc.Scan() {
 		stderr.WriteString(sc.Text() + "\n")
 	}
