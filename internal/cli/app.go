@@ -45,6 +45,7 @@ type App struct {
 	// Filled by the root command before any verb runs.
 	ConfigFlag string
 	Verbose    bool
+	verb       string // the command's name, as in "print"
 	cfg        *config.Config
 	etcd       *store.Etcd
 	audit      *audit.Log

@@ -87,20 +87,22 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 		return err
 	}
 	opts.targetName = t.String()
-	md, err := a.discoverer().Endpoints(ctx, p)
+	// --timeout bounds the whole flow (README "login"), from discovery
+	// and a passphrase asked on the terminal on.
+	fctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	md, err := a.discoverer().Endpoints(fctx, p)
 	if err != nil {
-		return err
+		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
 	m, err := a.manager()
 	if err != nil {
 		return err
 	}
-	if err := m.CheckWritable(ctx, t); err != nil {
-		return err
+	if err := m.CheckWritable(fctx, t); err != nil {
+		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
 	scopes := mergeScopes(p.Scopes, opts.Scopes)
-	fctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
 	tok, err := a.runFlow(fctx, p, md, scopes, opts)
 	if err != nil {
 		return flowFailed(ctx, fctx, err, t, opts.Timeout)

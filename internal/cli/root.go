@@ -38,6 +38,7 @@ and tok help environment.`,
 			}
 			// A refresh is logged with the verb that caused it.
 			cmd.SetContext(audit.WithVerb(cmd.Context(), cmd.Name()))
+			a.verb = cmd.Name()
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
