@@ -238,7 +238,7 @@ func TestVerbErrors(t *testing.T) {
 			[]string{"print", "svc"}, 1, []string{"invalid_client (client secret [redacted] is wrong)"}},
 		{"print id-token of a login without one", imported, "", []string{"print", "dex", "--format", "id-token"}, 4,
 			[]string{"tok: no usable login for dex: the login has no ID token (the openid scope brings one)", "run: tok login dex"}},
-		{"print id-token of client credentials", nil, "", []string{"print", "svc", "--format", "id-token"}, 2,
+		{"print id-token of client credentials", nil, "", []string{"print", "svc", "--format", "id-token"}, 4,
 			[]string{"tok: provider svc uses client_credentials, whose tokens never come with an ID token", "print the access token instead: tok print svc"}},
 		{"kube-credential id_token of client credentials", func(f *fastTok) {
 			b, _ := os.ReadFile(f.env["TOK_CONFIG"])
