@@ -71,6 +71,7 @@ FUZZ := \
 	./internal/store:FuzzKeyringRead \
 	./internal/store:FuzzParseHead \
 	./internal/store:FuzzParseKey \
+	./internal/store:FuzzEntryLogin \
 	./internal/cli:FuzzLoadConfig \
 	./internal/cli:FuzzConfigSecret \
 	./internal/cli:FuzzSplitShell \

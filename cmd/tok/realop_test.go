@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -232,5 +233,26 @@ func waitOrKill(cmd *exec.Cmd, d time.Duration) {
 	case <-time.After(d):
 		cmd.Process.Kill()
 		<-done
+	}
+}
+
+// TestRealProviderWithoutDeviceFlow: node oidc-provider as configured in
+// testdata/realop has no device authorization endpoint. providers says
+// device is unverified until tok has read the metadata, then lists the
+// browser flow only; login --device names the provider and the fix.
+func TestRealProviderWithoutDeviceFlow(t *testing.T) {
+	t.Parallel()
+	e, op := newRealEnv(t)
+	if out := e.run("providers"); !regexp.MustCompile(`(?m)^real +configured +browser,device\? +set +REAL_TOKEN$`).MatchString(out) {
+		t.Errorf("providers before any discovery:\n%s", out)
+	}
+	_, stderr, code := e.result("login", "real", "--device")
+	want := "tok: provider real has no device authorization endpoint: the metadata of " + op.issuer + " names none, and no device_auth_url is set; " +
+		"log in with the browser flow: tok login real --browser (add --no-browser on a machine without one, and open the URL elsewhere), or set providers.real.device_auth_url if the provider has one\n"
+	if code != 2 || stderr != want {
+		t.Errorf("login --device: exit %d, stderr:\n%swant exit 2 and\n%s", code, stderr, want)
+	}
+	if out := e.run("providers"); !regexp.MustCompile(`(?m)^real +configured +browser +set +REAL_TOKEN$`).MatchString(out) {
+		t.Errorf("providers after discovery:\n%s", out)
 	}
 }

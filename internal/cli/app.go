@@ -13,6 +13,7 @@ import (
 
 	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/config"
+	"github.com/tok-cli/tok/internal/flow"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/target"
@@ -34,15 +35,17 @@ type App struct {
 	// token's renewal, so tests move a fake clock instead of sleeping.
 	After func(time.Duration) <-chan time.Time
 	HTTP  *http.Client
-	// OpenBrowser opens url for the user; its output must not reach
-	// stdout.
-	OpenBrowser func(url string) error
+	// OpenBrowser opens url for the user (flow.Opener: it returns once
+	// the opener started, and tells how it ended); its output must not
+	// reach stdout.
+	OpenBrowser flow.Opener
 	// Backend, when set, replaces the store the config asks for.
 	Backend store.Backend
 
 	// Filled by the root command before any verb runs.
 	ConfigFlag string
 	Verbose    bool
+	verb       string // the command's name, as in "print"
 	cfg        *config.Config
 	etcd       *store.Etcd
 	audit      *audit.Log
@@ -66,7 +69,12 @@ func (a *App) getenv(k string) string { v, _ := a.LookupEnv(k); return v }
 
 // openBrowser runs TOK_BROWSER, then BROWSER (see browserCommand), else
 // the system opener. Their output goes to stderr: stdout is for data only.
-func (a *App) openBrowser(url string) error {
+// A command from those variables may be the browser itself and run on:
+// its exit status is told later (README "Browser": a failure is warned,
+// the login waits on). The system opener returns at once, so its status
+// is known when it returns.
+func (a *App) openBrowser(url string) (<-chan error, error) {
+	exited := make(chan error, 1)
 	for _, name := range []string{"TOK_BROWSER", "BROWSER"} {
 		value := a.getenv(name)
 		if strings.TrimSpace(value) == "" {
@@ -74,20 +82,21 @@ func (a *App) openBrowser(url string) error {
 		}
 		argv, err := browserCommand(name, value, url, lookPath)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Env = withoutSecrets(os.Environ())
 		cmd.Stdout, cmd.Stderr = a.Stderr, a.Stderr
 		if err := cmd.Start(); err != nil {
-			return unusableBrowser(name, value, wire.Clean(err.Error(), 200))
+			return nil, unusableBrowser(name, value, wire.Clean(err.Error(), 200))
 		}
-		go cmd.Wait()
-		return nil
+		go func() { exited <- openerEnd(cmd.Wait()) }()
+		return exited, nil
 	}
 	browser.Stdout, browser.Stderr = a.Stderr, a.Stderr
 	defer hideSecrets()()
-	return browser.OpenURL(url)
+	exited <- openerEnd(browser.OpenURL(url))
+	return exited, nil
 }
 
 // manager builds the token manager for the loaded config: the one writer

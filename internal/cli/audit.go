@@ -16,7 +16,6 @@ import (
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/target"
 	"github.com/tok-cli/tok/internal/token"
-	"github.com/tok-cli/tok/internal/tokerr"
 )
 
 // auditLog is STATE/audit.jsonl (README "Audit log"), one per App.
@@ -70,9 +69,6 @@ hex digits of its SHA-256, never by itself.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Target = args[0]
-			}
-			if opts.Since < 0 {
-				return tokerr.New(tokerr.Usage, "--since %s is negative: give a duration like 24h", opts.Since)
 			}
 			return runAudit(cmd.Context(), a, opts)
 		},

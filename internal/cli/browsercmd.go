@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
@@ -81,6 +82,21 @@ func isExecutable(prog string, lookPath func(string) (string, error)) bool {
 		return false
 	}
 	return runtime.GOOS == "windows" || fi.Mode().Perm()&0o111 != 0
+}
+
+// openerEnd words how a browser opener ended, for the warning that
+// follows (flow.Opener): nil for exit status 0.
+func openerEnd(err error) error {
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ee) && ee.Exited():
+		return fmt.Errorf("the browser command exited with status %d", ee.ExitCode())
+	case errors.As(err, &ee):
+		return fmt.Errorf("the browser command ended with %s", ee)
+	}
+	return fmt.Errorf("could not open a browser: %w", err)
 }
 
 func unusableBrowser(name, value, why string) error {

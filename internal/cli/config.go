@@ -70,12 +70,18 @@ func (a *App) loadConfig() (*config.Config, error) {
 	if err != nil {
 		// Named where the value came from: the variable wins over the file.
 		if val, _ := a.LookupEnv("TOK_MIN_TTL"); val != "" {
+			if d, perr := time.ParseDuration(val); perr == nil && d < 0 {
+				return nil, tokerr.New(tokerr.Usage, "TOK_MIN_TTL %q is negative: give a duration like 60s or 5m", val)
+			}
 			return nil, tokerr.New(tokerr.Usage, "TOK_MIN_TTL %q is not a duration like 60s or 5m", val)
 		}
 		return nil, err
 	}
 	cfg.MinTTL = ttl
 	if err := checkTopLevel(v, file); err != nil {
+		return nil, err
+	}
+	if err := checkConfigTypes(v, file); err != nil {
 		return nil, err
 	}
 	if err := decodeProviders(v, cfg, file); err != nil {

@@ -77,7 +77,7 @@ func TestLoadConfigErrors(t *testing.T) {
 	tests := []struct{ name, file, body, want string }{
 		{"syntax", "c.yaml", "providers:\n  x:\n   - : : [\n", "line"},
 		{"unknown key", "c.yaml", "providers:\n  x:\n    client_idd: y\n", "providers: x has unknown keys: client_idd"},
-		{"not a bool", "c.yaml", "providers:\n  x:\n    revoke_ends_grant: maybe\n", "providers: x.revoke_ends_grant cannot parse value as 'bool'"},
+		{"not a bool", "c.yaml", "providers:\n  x:\n    revoke_ends_grant: maybe\n", `providers.x.revoke_ends_grant "maybe" is not true or false`},
 		{"unknown etcd key", "c.yaml", "etcd:\n  ca_fil: x\n", "etcd: unknown keys: ca_fil"},
 		{"bad min_ttl", "c.yaml", "min_ttl: soon\n", "min_ttl"},
 		{"unknown top-level key", "c.yaml", "stor: file\n", `unknown key "stor"`},

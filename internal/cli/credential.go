@@ -76,11 +76,13 @@ func (a *App) printCredential(ctx context.Context, t token.Target, p *provider.P
 // Connect issues no ID token for it, and no login could bring one. The
 // hint names what works instead.
 func noIDTokenForClient(p *provider.Provider, format string) error {
-	e := tokerr.New(tokerr.Usage, "provider %s uses client_credentials, whose tokens never come with an ID token (no person logs in)", p.Name)
+	const msg = "provider %s uses client_credentials, whose tokens never come with an ID token (no person logs in)"
 	if format == formatIDToken {
-		return e.WithHint("print the access token instead: tok print %s", p.Name)
+		// SPEC "Formats": exit 4 when the login has none.
+		return tokerr.New(tokerr.LoginNeeded, msg, p.Name).WithHint("print the access token instead: tok print %s", p.Name)
 	}
-	return e.WithHint("set %s: access_token in the config file", config.KeyPath(p.Name, "kube_token"))
+	// kube_token: id_token on such a provider is a config mistake.
+	return tokerr.New(tokerr.Usage, msg, p.Name).WithHint("set %s: access_token in the config file", config.KeyPath(p.Name, "kube_token"))
 }
 
 // credential is the token to hand out for t, with minTTL left, and when it

@@ -59,14 +59,24 @@ func (a *App) onlyLogin(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var names []string
+	// A login whose provider left the config is no candidate: exec could
+	// not use it (README "Exec without targets").
+	var names, unconfigured []string
 	for _, e := range entries {
-		names = append(names, target.EntryTarget(e).String())
+		name := target.EntryTarget(e).String()
+		if _, err := a.resolver().Provider(e.Provider); isUnknownProvider(err) {
+			unconfigured = append(unconfigured, name)
+			continue
+		}
+		names = append(names, name)
 	}
-	switch len(names) {
-	case 1:
+	switch {
+	case len(names) == 1:
 		return names[0], nil
-	case 0:
+	case len(names) == 0 && len(unconfigured) > 0:
+		return "", tokerr.New(tokerr.Usage, "exec needs a TARGET: no login of a configured provider is stored (the provider of %s is not configured) and the config has no default profile", strings.Join(unconfigured, ", ")).
+			WithHint("run tok login PROVIDER first")
+	case len(names) == 0:
 		return "", tokerr.New(tokerr.Usage, "exec needs a TARGET: no login is stored and the config has no default profile").
 			WithHint("run tok login PROVIDER first")
 	}

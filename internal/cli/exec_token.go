@@ -63,11 +63,15 @@ func (a *App) runToken(ctx context.Context, et *execTarget, minTTL time.Duration
 		return nil, err
 	}
 	rec, err := m.MintNarrowed(ctx, et.T, et.P, et.Scopes)
+	if rec != nil {
+		// Minted, even when tok was interrupted meanwhile: revoked at
+		// exit all the same.
+		et.run.minted = append(et.run.minted, rec.AccessToken)
+	}
 	if err != nil {
 		return nil, err
 	}
 	et.run.current = rec
-	et.run.minted = append(et.run.minted, rec.AccessToken)
 	return rec, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -141,7 +142,7 @@ func (f *fastTok) run(stdin string, args ...string) (string, string, int) {
 	a.Environ = func() []string { return nil }
 	a.Now = func() time.Time { return f.now }
 	a.Backend = f.store
-	a.OpenBrowser = func(string) error { return fmt.Errorf("no browser in the fast tier") }
+	a.OpenBrowser = func(string) (<-chan error, error) { return nil, fmt.Errorf("no browser in the fast tier") }
 	code := a.Run(f.t.Context(), args)
 	return stdout.String(), stderr.String(), code
 }
@@ -237,7 +238,7 @@ func TestVerbErrors(t *testing.T) {
 			[]string{"print", "svc"}, 1, []string{"invalid_client (client secret [redacted] is wrong)"}},
 		{"print id-token of a login without one", imported, "", []string{"print", "dex", "--format", "id-token"}, 4,
 			[]string{"tok: no usable login for dex: the login has no ID token (the openid scope brings one)", "run: tok login dex"}},
-		{"print id-token of client credentials", nil, "", []string{"print", "svc", "--format", "id-token"}, 2,
+		{"print id-token of client credentials", nil, "", []string{"print", "svc", "--format", "id-token"}, 4,
 			[]string{"tok: provider svc uses client_credentials, whose tokens never come with an ID token", "print the access token instead: tok print svc"}},
 		{"kube-credential id_token of client credentials", func(f *fastTok) {
 			b, _ := os.ReadFile(f.env["TOK_CONFIG"])
@@ -351,10 +352,10 @@ func TestStatusExpiryAtTheBoundary(t *testing.T) {
 		{59 * time.Minute, "in 1m0s"},
 		{time.Hour - 1500*time.Millisecond, "in 2s"},
 		{time.Hour - 300*time.Millisecond, "in under 1s"},
-		{time.Hour, "expired just now"},
-		{time.Hour + 300*time.Millisecond, "expired just now"},
-		{time.Hour + 2*time.Second, "expired 2s ago"},
-		{2 * time.Hour, "expired 1h0m0s ago"},
+		{time.Hour, "expired just now, renews on use"},
+		{time.Hour + 300*time.Millisecond, "expired just now, renews on use"},
+		{time.Hour + 2*time.Second, "expired 2s ago, renews on use"},
+		{2 * time.Hour, "expired 1h0m0s ago, renews on use"},
 	} {
 		f := newFastTok(t)
 		imported(f)
@@ -437,11 +438,23 @@ func TestLoginOfARemovedProvider(t *testing.T) {
 	withConfig(onlySvc)(f)
 	cfg := f.env["TOK_CONFIG"]
 	want := "tok: provider dex is not configured in " + cfg + ", but tok holds a login for it (dex); add providers.dex back to the config file (or set TOK_DEX_ISSUER), or forget the login: tok logout dex --no-revoke\n"
-	for _, args := range [][]string{{"print", "dex"}, {"refresh", "dex"}, {"status", "dex"}, {"exec", "dex", "--", "true"}, {"logout", "dex"}} {
+	for _, args := range [][]string{{"print", "dex"}, {"refresh", "dex"}, {"exec", "dex", "--", "true"}, {"logout", "dex"}} {
 		_, stderr, code := f.run("", args...)
 		if code != 2 || stderr != want {
 			t.Errorf("tok %s: exit %d, stderr:\n%swant exit 2 and\n%s", strings.Join(args, " "), code, stderr, want)
 		}
+	}
+	// status shows what is stored, marked (README "status").
+	for _, args := range [][]string{{"status"}, {"status", "dex"}} {
+		stdout, stderr, code := f.run("", args...)
+		wantWarning := "tok: warning: dex: provider not configured; add providers.dex back to the config file, or forget the login: tok logout dex --no-revoke\n"
+		if code != 0 || !regexp.MustCompile(`(?m)^dex +openid offline_access +in 1h0m0s +yes +provider not configured$`).MatchString(stdout) || stderr != wantWarning {
+			t.Errorf("tok %s: exit %d, stdout:\n%sstderr:\n%s", strings.Join(args, " "), code, stdout, stderr)
+		}
+	}
+	// exec without a target has no candidate: the login's provider is gone.
+	if _, stderr, code := f.run("", "exec", "--", "true"); code != 2 || stderr != "tok: exec needs a TARGET: no login of a configured provider is stored (the provider of dex is not configured) and the config has no default profile; run tok login PROVIDER first\n" {
+		t.Errorf("tok exec -- true: exit %d, stderr:\n%s", code, stderr)
 	}
 	// A name no login has is still just unknown.
 	if _, stderr, code := f.run("", "print", "dexx"); code != 2 || !strings.Contains(stderr, `tok: unknown provider "dexx"`) {
@@ -521,5 +534,173 @@ func TestHintsNameTheProvidersSettings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A wrong value in the config file is one line in tok's words naming the
+// key path and what it expects, exit 2; so is a provider name no target
+// can hold (README "Configuration").
+func TestConfigValueErrors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ yaml, want string }{
+		{"providers:\n  dex:\n    default_ttl: forever\n", `providers.dex.default_ttl "forever" is not a duration like 1h`},
+		{"providers:\n  dex:\n    default_ttl: -5m\n", `providers.dex.default_ttl "-5m" is negative: give a duration like 1h`},
+		{"providers:\n  dex:\n    default_ttl: 3600\n", `providers.dex.default_ttl 3600 is not a duration like 1h (give a unit)`},
+		{"providers:\n  dex:\n    token_exchange: yes please\n", `providers.dex.token_exchange "yes please" is not true or false`},
+		{"providers:\n  dex:\n    redirect_port: abc\n", `providers.dex.redirect_port "abc" is not a whole number`},
+		{"providers:\n  dex:\n    scopes: {a: b}\n", `providers.dex.scopes is not a list of values like [a, b]`},
+		{"providers:\n  dex:\n    auth_params: [a]\n", `providers.dex.auth_params is not a map like {key: value}`},
+		{"providers:\n  dex:\n    token_params: {audience: [a, b]}\n", `providers.dex.token_params is not a map like {key: value}: audience is not a single value`},
+		{"providers:\n  dex:\n    issuer: [a]\n", `providers.dex.issuer is not a single value (a string)`},
+		{"providers:\n  bad name!:\n    issuer: https://x.example\n", `provider name "bad name!" is not a name a target can hold: use 1 to 128 letters, digits, '.', '_' and '-'`},
+		{"file_plaintext: yes please\n", `file_plaintext "yes please" is not true or false`},
+		{"profiles:\n  default:\n    targets: [dex]\n    revoke_on_exit: maybe\n", `profiles.default.revoke_on_exit "maybe" is not true or false`},
+		{"profiles:\n  default:\n    targets: [dex]\n    scopes: {dex: {a: b}}\n", `profiles.default.scopes.dex is not a list of values like [a, b]`},
+		{"etcd:\n  endpoints: {a: b}\n", `etcd.endpoints is not a list of values like [a, b]`},
+	} {
+		f := newFastTok(t)
+		withConfig(tt.yaml)(f)
+		want := "tok: config file " + f.env["TOK_CONFIG"] + ": " + tt.want + "\n"
+		if _, stderr, code := f.run("", "providers"); code != 2 || stderr != want {
+			t.Errorf("config\n%sexit %d, stderr:\n%swant exit 2 and\n%s", tt.yaml, code, stderr, want)
+		}
+	}
+	// What the decoder takes weakly typed stays accepted.
+	f := newFastTok(t)
+	withConfig("providers:\n  dex:\n    token_url: $URL/token\n    client_id: x\n    scopes: openid\n    redirect_port: \"8080\"\n    token_exchange: \"true\"\n    default_ttl: 2h\n")(f)
+	f.must("", "providers")
+}
+
+// No duration flag takes a negative value, nor TOK_MIN_TTL (exit 2).
+func TestNegativeDurations(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		flag string
+		args []string
+	}{
+		{"--min-ttl -5s", []string{"print", "dex", "--min-ttl", "-5s"}},
+		{"--min-ttl -5s", []string{"exec", "dex", "--min-ttl=-5s", "--", "true"}},
+		{"--min-ttl -5s", []string{"kube-credential", "dex", "--min-ttl=-5s"}},
+		{"--timeout -1m0s", []string{"login", "dex", "--timeout", "-1m"}},
+		{"--since -5m0s", []string{"audit", "--since", "-5m"}},
+	} {
+		f := newFastTok(t)
+		imported(f)
+		want := "tok: " + tt.flag + " is negative: give a duration like 30s, 5m or 1h; run: tok " + tt.args[0] + " --help\n"
+		if _, stderr, code := f.run("", tt.args...); code != 2 || stderr != want {
+			t.Errorf("tok %s: exit %d, stderr:\n%swant exit 2 and\n%s", strings.Join(tt.args, " "), code, stderr, want)
+		}
+	}
+	f := newFastTok(t)
+	imported(f)
+	f.env["TOK_MIN_TTL"] = "-5s"
+	if _, stderr, code := f.run("", "print", "dex"); code != 2 || stderr != "tok: TOK_MIN_TTL \"-5s\" is negative: give a duration like 60s or 5m\n" {
+		t.Errorf("TOK_MIN_TTL=-5s tok print dex: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// A device flow asked of a provider without a device authorization
+// endpoint names the provider and the fix (README "login").
+func TestDeviceFlowWithoutEndpoint(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	_, stderr, code := f.run("", "login", "dex", "--device")
+	want := "tok: provider dex has no device authorization endpoint: it has no device_auth_url; log in with the browser flow: tok login dex --browser (add --no-browser on a machine without one, and open the URL elsewhere), or set providers.dex.device_auth_url if the provider has one\n"
+	if code != 2 || stderr != want {
+		t.Errorf("login dex --device: exit %d, stderr:\n%swant exit 2 and\n%s", code, stderr, want)
+	}
+	withConfig("providers:\n  dev:\n    token_url: $URL/token\n    auth_url: $URL/authorize\n    client_id: x\n    flow: device\n")(f)
+	_, stderr, code = f.run("", "login", "dev")
+	want = "tok: provider dev has no device authorization endpoint: it has no device_auth_url; set providers.dev.flow: browser in the config file, or set providers.dev.device_auth_url if the provider has one\n"
+	if code != 2 || stderr != want {
+		t.Errorf("login dev (flow: device): exit %d, stderr:\n%swant exit 2 and\n%s", code, stderr, want)
+	}
+}
+
+// status reads each listed login from the store: a login the index lists
+// but the store does not hold (another keyring, same state dir) is shown
+// as such with the fix, never as current (README "status").
+func TestStatusChecksTheStore(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	imported(f)
+	f.store = memstore.New() // another keyring, the same state dir
+	stdout, stderr, code := f.run("", "status")
+	if code != 0 || !regexp.MustCompile(`(?m)^dex +openid offline_access +- +- +not in the store$`).MatchString(stdout) ||
+		stderr != "tok: warning: dex: not in the store; run tok login dex, or tok logout dex --no-revoke to drop the entry\n" {
+		t.Errorf("tok status: exit %d, stdout:\n%sstderr:\n%s", code, stdout, stderr)
+	}
+	stdout, _, _ = f.run("", "status", "--json")
+	if !strings.Contains(stdout, `"problem": "not in the store"`) {
+		t.Errorf("status --json:\n%s", stdout)
+	}
+	_, stderr, code = f.run("", "status", "dex")
+	if code != 4 || stderr != "tok: no usable login for dex: tok's index lists it, but the memory store holds nothing for it; run: tok login dex, or tok logout dex --no-revoke to drop the entry\n" {
+		t.Errorf("tok status dex: exit %d, stderr:\n%s", code, stderr)
+	}
+	f.must("", "logout", "dex", "--no-revoke")
+	if _, stderr, _ := f.run("", "status"); !strings.Contains(stderr, "no logins yet") {
+		t.Errorf("status after logout --no-revoke: %s", stderr)
+	}
+}
+
+// An index file that cannot be read is warned about, and its login is
+// shown as the store holds it.
+func TestStatusUnreadableIndexEntry(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	imported(f)
+	file := filepath.Join(f.env["TOK_STATE_DIR"], "logins", "dex~default.json")
+	if err := os.WriteFile(file, []byte("{bad"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := f.run("", "status")
+	want := "tok: warning: login index file " + file + " (dex) is unreadable: status shows what the store holds; the next login or refresh of dex rewrites it\n"
+	if code != 0 || !regexp.MustCompile(`(?m)^dex +openid offline_access +in 1h0m0s +yes$`).MatchString(stdout) || stderr != want {
+		t.Errorf("tok status: exit %d, stdout:\n%sstderr:\n%swant stderr\n%s", code, stdout, stderr, want)
+	}
+	f.must("", "refresh", "dex")
+	if _, stderr, _ := f.run("", "status"); stderr != "" {
+		t.Errorf("status after a refresh rewrote the entry: %s", stderr)
+	}
+}
+
+// A refresh the provider rejected (invalid_grant) is recorded in the
+// index: status shows REFRESH rejected and the fix until a new login; an
+// expired token whose login can renew says so.
+func TestStatusRefreshRejected(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	expired(f)
+	stdout, _, _ := f.run("", "status")
+	if !regexp.MustCompile(`(?m)^dex +openid offline_access +expired 1h0m0s ago, renews on use +yes$`).MatchString(stdout) {
+		t.Errorf("status of an expired renewable login:\n%s", stdout)
+	}
+	refreshAnswers(400, invalidGrant)(f)
+	if _, _, code := f.run("", "print", "dex"); code != 4 {
+		t.Fatalf("print with the refresh rejected: exit %d", code)
+	}
+	stdout, stderr, code := f.run("", "status")
+	if code != 0 || !regexp.MustCompile(`(?m)^dex +openid offline_access +expired 1h0m0s ago +rejected +run: tok login dex$`).MatchString(stdout) || stderr != "" {
+		t.Errorf("status after invalid_grant: exit %d, stdout:\n%sstderr:\n%s", code, stdout, stderr)
+	}
+	if stdout, _, _ := f.run("", "status", "--json"); !strings.Contains(stdout, `"refresh_rejected": true`) {
+		t.Errorf("status --json after invalid_grant:\n%s", stdout)
+	}
+	// A refusal that says nothing of the grant is not recorded.
+	g := newFastTok(t)
+	expired(g)
+	refreshAnswers(400, `{"error":"invalid_scope"}`)(g)
+	g.run("", "print", "dex")
+	if stdout, _, _ := g.run("", "status"); strings.Contains(stdout, "rejected") {
+		t.Errorf("status after invalid_scope:\n%s", stdout)
+	}
+	// A new login clears it.
+	f.op.mu.Lock()
+	delete(f.op.answers, "refresh_token")
+	f.op.mu.Unlock()
+	imported(f)
+	if stdout, _, _ := f.run("", "status"); strings.Contains(stdout, "rejected") {
+		t.Errorf("status after a new login:\n%s", stdout)
 	}
 }

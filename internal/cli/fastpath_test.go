@@ -61,7 +61,7 @@ func TestFastPathReadsTheStoreOnce(t *testing.T) {
 			a.Environ = func() []string { return nil }
 			a.Now = func() time.Time { return f.now.Add(time.Minute) }
 			a.Backend = c
-			a.OpenBrowser = func(string) error { return fmt.Errorf("no browser") }
+			a.OpenBrowser = func(string) (<-chan error, error) { return nil, fmt.Errorf("no browser") }
 			if code := a.Run(t.Context(), args); code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr.String())
 			}

@@ -69,7 +69,7 @@ func runImport(ctx context.Context, a *App, arg string) error {
 	if err != nil {
 		return err
 	}
-	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
+	token.Bind(rec, p, md)
 	usable := importUsable(rec, a.Now(), a.cfg.MinTTL)
 	if !usable && !rec.Refreshable() {
 		return tokerr.New(tokerr.LoginNeeded, "the imported access token has run out and there is no refresh token: nothing to store").
@@ -82,7 +82,10 @@ func runImport(ctx context.Context, a *App, arg string) error {
 	// Unless usable, check the refresh token now rather than at the first
 	// print, and get an access token; on refusal the previous login comes
 	// back.
-	if rec, err = m.Import(ctx, t, p, rec, !usable); err != nil {
+	// Who it is, as login finds out (README "status: who is logged in"):
+	// from the tokens that end up stored, never failing the import.
+	identify := func(ctx context.Context, rec *store.Record) { a.recordIdentity(ctx, p, md, rec) }
+	if rec, err = m.Import(ctx, t, p, rec, !usable, identify); err != nil {
 		return importRefused(t, err)
 	}
 	a.note("imported %s (scopes: %s; %s)", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))

@@ -87,25 +87,27 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 		return err
 	}
 	opts.targetName = t.String()
-	md, err := a.discoverer().Endpoints(ctx, p)
+	// --timeout bounds the whole flow (README "login"), from discovery
+	// and a passphrase asked on the terminal on.
+	fctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	md, err := a.discoverer().Endpoints(fctx, p)
 	if err != nil {
-		return err
+		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
 	m, err := a.manager()
 	if err != nil {
 		return err
 	}
-	if err := m.CheckWritable(ctx, t); err != nil {
-		return err
+	if err := m.CheckWritable(fctx, t); err != nil {
+		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
 	scopes := mergeScopes(p.Scopes, opts.Scopes)
-	fctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
 	tok, err := a.runFlow(fctx, p, md, scopes, opts)
 	if err != nil {
 		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
-	rec, err := loginRecord(tok, scopes, md.Issuer, p.ClientID, p, a.Now())
+	rec, err := loginRecord(tok, scopes, md, p.ClientID, p, a.Now())
 	if err != nil {
 		return err
 	}
@@ -114,7 +116,28 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 		return err
 	}
 	a.note("logged in to %s (scopes: %s; %s)", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	if h := offlineAccessHint(p, scopes, rec); h != "" {
+		a.hint("%s", h)
+	}
 	return nil
+}
+
+// offlineAccessHint is the hint for a login that asked for offline_access
+// and got no refresh token, "" otherwise. OpenID Connect Core §11 lets a
+// provider grant offline_access only after an explicit consent, and some
+// (node oidc-provider) grant it only when the request has prompt=consent.
+func offlineAccessHint(p *provider.Provider, asked []string, rec *store.Record) string {
+	if rec.Refreshable() || !slices.Contains(asked, "offline_access") {
+		return ""
+	}
+	key := config.KeyPath(p.Name, "auth_params")
+	switch {
+	case p.AuthParams["prompt"] == "consent":
+		return fmt.Sprintf("the provider did not grant offline_access, even with prompt=consent: check that the provider lets client %s use refresh tokens", p.ClientID)
+	case len(p.AuthParams) > 0:
+		return fmt.Sprintf("the provider did not grant offline_access; some providers grant it only with prompt=consent: add prompt: consent to %s", key)
+	}
+	return fmt.Sprintf("the provider did not grant offline_access; some providers grant it only with prompt=consent: set %s: {prompt: consent}", key)
 }
 
 // flowFailed says when the login's own --timeout ended the flow, with the
@@ -127,13 +150,13 @@ func flowFailed(ctx, flowCtx context.Context, err error, t token.Target, timeout
 }
 
 // loginRecord checks a consent flow's token and makes the stored record,
-// tied to the issuer and client that obtained it.
-func loginRecord(tok *oauth2.Token, scopes []string, issuer, clientID string, p *provider.Provider, now time.Time) (*store.Record, error) {
+// tied to the issuer, token endpoint and client that obtained it.
+func loginRecord(tok *oauth2.Token, scopes []string, md *provider.Metadata, clientID string, p *provider.Provider, now time.Time) (*store.Record, error) {
 	if err := flow.CheckBearer(tok); err != nil {
 		return nil, err
 	}
 	rec := token.RecordFrom(tok, scopes, now)
-	rec.Issuer, rec.ClientID = issuer, clientID
+	rec.Issuer, rec.ClientID, rec.TokenOrigin = md.Issuer, clientID, token.TokenOrigin(md.TokenURL)
 	token.AssumeExpiry(rec, p)
 	return rec, nil
 }
@@ -142,6 +165,9 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 	// Chosen first: where no browser can open, auto may turn on
 	// --no-browser.
 	kind := a.chooseFlow(p, md, opts)
+	if kind == config.FlowDevice && md.DeviceAuthURL == "" {
+		return nil, noDeviceEndpoint(p, md, opts)
+	}
 	req := flow.Request{
 		OAuth:        *token.OAuthConfig(p, md, scopes),
 		Issuer:       md.Issuer,
@@ -221,4 +247,26 @@ func lifetime(rec *store.Record, now time.Time) string {
 		return "does not expire"
 	}
 	return fmt.Sprintf("expires in %s, %s", rec.Expiry.Sub(now).Round(time.Second), refresh)
+}
+
+// noDeviceEndpoint is the usage error for a device flow asked of a
+// provider without a device authorization endpoint (RFC 8628 §4): it names
+// the provider, why, and the settings that fix it.
+func noDeviceEndpoint(p *provider.Provider, md *provider.Metadata, opts *loginOptions) error {
+	why := "it has no device_auth_url"
+	switch {
+	case p.MCP != "":
+		why = "tok registers with MCP servers for the browser flow only"
+	case md.Issuer != "":
+		why = "the metadata of " + md.Issuer + " names none, and no device_auth_url is set"
+	}
+	e := tokerr.New(tokerr.Usage, "provider %s has no device authorization endpoint: %s", p.Name, why)
+	browser := "log in with the browser flow: tok login " + opts.targetName + " --browser (add --no-browser on a machine without one, and open the URL elsewhere)"
+	if !opts.Device {
+		browser = "set " + config.KeyPath(p.Name, "flow") + ": browser in the config file"
+	}
+	if p.MCP != "" {
+		return e.WithHint("%s", browser)
+	}
+	return e.WithHint("%s, or set %s if the provider has one", browser, config.KeyPath(p.Name, "device_auth_url"))
 }

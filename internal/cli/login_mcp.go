@@ -21,10 +21,14 @@ import (
 // in the state dir so the server works as a provider by name.
 func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider, opts *loginOptions) error {
 	opts.targetName = t.String()
+	// --timeout bounds the whole flow, a passphrase asked on the
+	// terminal (for the stored registrations) included.
+	fctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
 	hc := a.httpClient()
-	d, err := mcp.Discover(ctx, hc, p.MCP)
+	d, err := mcp.Discover(fctx, hc, p.MCP)
 	if err != nil {
-		return tokerr.Wrap(tokerr.Failure, err, "login to %s", p.MCP)
+		return flowFailed(ctx, fctx, tokerr.Wrap(tokerr.Failure, err, "login to %s", p.MCP), t, opts.Timeout)
 	}
 	md := d.Metadata
 	if a.cfg.Providers[t.Provider].Resource == "" {
@@ -35,16 +39,14 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 		return err
 	}
 	clients := &mcp.Clients{HTTP: hc, Store: m.Store, Now: a.Now}
-	cl, err := clients.Choose(ctx, md, mcp.Want{
+	cl, err := clients.Choose(fctx, md, mcp.Want{
 		ID: p.ClientID, Secret: p.ClientSecret, AuthMethod: p.TokenAuthMethod, RedirectPort: p.RedirectPort,
 		MetadataURL: a.cfg.ClientMetadataURL, Known: a.knownRedirects(md.Issuer, t.Provider),
 	})
 	if err != nil {
-		return noClientHint(err, t.Provider)
+		return flowFailed(ctx, fctx, noClientHint(err, t.Provider), t, opts.Timeout)
 	}
 	scopes := a.mcpScopes(p, d, opts)
-	fctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
 	tok, err := a.mcpFlow(fctx, p, md, cl, scopes, opts)
 	if err != nil && cl.Reused && rejectedClient(err) {
 		// The server forgot the stored registration: replace it, once.
@@ -56,7 +58,7 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 	if err != nil {
 		return flowFailed(ctx, fctx, err, t, opts.Timeout)
 	}
-	rec, err := loginRecord(tok, scopes, md.Issuer, cl.ID, p, a.Now())
+	rec, err := loginRecord(tok, scopes, md, cl.ID, p, a.Now())
 	if err != nil {
 		return err
 	}

@@ -138,9 +138,9 @@ func (o *opTok) app(stdout *strings.Builder) *App {
 	a.Environ = func() []string { return nil }
 	a.Now, a.After = o.clock.Now, o.clock.After
 	a.Backend = o.store
-	a.OpenBrowser = func(url string) error {
+	a.OpenBrowser = func(url string) (<-chan error, error) {
 		go o.browse(o.t.Context(), url)
-		return nil
+		return nil, nil
 	}
 	return a
 }

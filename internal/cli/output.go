@@ -7,7 +7,9 @@ package cli
 //     Everything for a person goes to stderr (README "Promises").
 //   - Every line for a person starts with "tok: ", is lower case and ends
 //     without a period. A warning says "tok: warning: " and tok carries on;
-//     a note says what tok did or is waiting for.
+//     a note says what tok did or is waiting for; a hint ("tok: hint: ")
+//     follows a command that worked but got less than asked for, and
+//     names the setting that gets the rest.
 //   - An error is printed once, by App.Run, as one line: "tok: MESSAGE",
 //     then "; HINT" naming the command that fixes it where there is one.
 //     Its exit status follows README "Exit status".
@@ -37,6 +39,7 @@ import (
 const (
 	prefix        = "tok: "
 	warningPrefix = prefix + "warning: "
+	hintPrefix    = prefix + "hint: "
 )
 
 // note writes one line telling what tok did or waits for.
@@ -47,6 +50,12 @@ func (a *App) note(format string, args ...any) {
 // warn writes one line about something that went wrong while tok carries on.
 func (a *App) warn(format string, args ...any) {
 	writeLine(a.Stderr, warningPrefix, fmt.Sprintf(format, args...))
+}
+
+// hint writes one line naming the setting that gets what a command that
+// worked did not get.
+func (a *App) hint(format string, args ...any) {
+	writeLine(a.Stderr, hintPrefix, fmt.Sprintf(format, args...))
 }
 
 // noteLine and warnLine are note and warn for the Note and Warn callbacks of

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -18,7 +19,11 @@ func newProvidersCmd(a *App) *cobra.Command {
 		Short: "List built-in and configured providers",
 		Long: `providers lists the built-in presets and the providers of the config file
 and the environment (TOK_<P>_* variables): their flows, and whether a client
-id is set. --json prints the same for scripts.`,
+id is set. --json prints the same for scripts. It makes no request: a
+device flow is listed where tok knows a device authorization endpoint (a
+preset's, device_auth_url, or the issuer's metadata as last discovered),
+and as "device?" (JSON unverified_flows) where it has not read the
+issuer's metadata yet.`,
 		Example: `  tok providers
   tok providers --json | jq -r '.[].name'`,
 		Args: usageArgs(0, "no arguments"),
@@ -31,10 +36,13 @@ id is set. --json prints the same for scripts.`,
 }
 
 type providerInfo struct {
-	Name        string   `json:"name"`
-	Builtin     bool     `json:"builtin"`
-	Configured  bool     `json:"configured"`
-	Flows       []string `json:"flows"`
+	Name       string   `json:"name"`
+	Builtin    bool     `json:"builtin"`
+	Configured bool     `json:"configured"`
+	Flows      []string `json:"flows"`
+	// Unverified are flows tok cannot confirm without reading the
+	// provider's metadata (device, before the first login).
+	Unverified  []string `json:"unverified_flows,omitempty"`
 	ClientIDSet bool     `json:"client_id_set"`
 	Issuer      string   `json:"issuer,omitempty"`
 	MCP         string   `json:"mcp,omitempty"`
@@ -45,7 +53,7 @@ type providerInfo struct {
 
 func runProviders(a *App, asJSON bool) error {
 	var infos []providerInfo
-	r := a.resolver()
+	r, d := a.resolver(), a.discoverer()
 	for _, name := range r.Providers() {
 		_, inFile := a.cfg.Providers[name]
 		info := providerInfo{Name: name, Configured: inFile, Flows: []string{}, Env: []string{}}
@@ -54,7 +62,8 @@ func runProviders(a *App, asJSON bool) error {
 			info.Error = oneLine(err.Error())
 		} else {
 			info.Builtin, info.ClientIDSet = p.Preset, p.ClientID != ""
-			info.Flows, info.Issuer, info.MCP, info.Env, info.RegisterAt = flowsOf(p), p.Issuer, p.MCP, p.Env, p.RegisterAt
+			info.Flows, info.Unverified = flowsOf(p, d)
+			info.Issuer, info.MCP, info.Env, info.RegisterAt = p.Issuer, p.MCP, p.Env, p.RegisterAt
 		}
 		infos = append(infos, info)
 	}
@@ -80,23 +89,39 @@ func runProviders(a *App, asJSON bool) error {
 		if i.Error != "" {
 			client = "error: " + i.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", i.Name, kind, strings.Join(i.Flows, ","), client, strings.Join(i.Env, ","))
+		flows := slices.Clone(i.Flows)
+		for _, f := range i.Unverified {
+			flows = append(flows, f+"?")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", i.Name, kind, strings.Join(flows, ","), client, strings.Join(i.Env, ","))
 	}
 	return tw.Flush()
 }
 
-// flowsOf lists the flows a provider can run with what is known without
-// network: discovery may reveal a device endpoint later.
-func flowsOf(p *provider.Provider) []string {
+// flowsOf lists the flows a provider can run, as far as tok knows without
+// a request (README "Configuration"): a device flow needs a device
+// authorization endpoint, from the preset, device_auth_url or the issuer's
+// metadata as last discovered. An issuer whose metadata tok has not read
+// yet may or may not have one: device is then unverified. tok registers
+// with MCP servers for the browser flow only.
+func flowsOf(p *provider.Provider, d *provider.Discoverer) (flows, unverified []string) {
 	if p.Flow == config.FlowClientCredentials {
-		return []string{config.FlowClientCredentials}
+		return []string{config.FlowClientCredentials}, nil
 	}
-	flows := []string{config.FlowBrowser}
-	if p.DeviceAuthURL != "" || p.Issuer != "" {
+	flows = []string{config.FlowBrowser}
+	mcp := p.MCP != "" || p.MCPServer != nil
+	switch {
+	case p.DeviceAuthURL != "":
+		flows = append(flows, config.FlowDevice)
+	case mcp && p.ClientID == "":
+	case p.Issuer == "":
+	case d.Cached(p.Issuer) == nil || mcp:
+		unverified = append(unverified, config.FlowDevice)
+	case d.Cached(p.Issuer).DeviceAuthURL != "":
 		flows = append(flows, config.FlowDevice)
 	}
 	if p.ClientSecret != "" {
 		flows = append(flows, config.FlowClientCredentials)
 	}
-	return flows
+	return flows, unverified
 }

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"regexp"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tok-cli/tok/internal/audit"
 	"github.com/tok-cli/tok/internal/tokerr"
@@ -28,11 +30,15 @@ and tok help environment.`,
 		SilenceUsage:  true,
 		// Commands that need no config (completion, version) skip loading.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := refuseNegativeDurations(cmd); err != nil {
+				return err
+			}
 			if cmd.Annotations["config"] == "none" {
 				return nil
 			}
 			// A refresh is logged with the verb that caused it.
 			cmd.SetContext(audit.WithVerb(cmd.Context(), cmd.Name()))
+			a.verb = cmd.Name()
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
@@ -59,6 +65,22 @@ and tok help environment.`,
 	root.AddCommand(newHelpTopics()...)
 	root.SetHelpCommand(newHelpCmd())
 	return root
+}
+
+// refuseNegativeDurations refuses a negative value of any duration flag
+// (--min-ttl, --timeout, --since): none of them means anything below zero.
+func refuseNegativeDurations(cmd *cobra.Command) error {
+	var err error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if err != nil || f.Value.Type() != "duration" {
+			return
+		}
+		if d, perr := time.ParseDuration(f.Value.String()); perr == nil && d < 0 {
+			err = tokerr.New(tokerr.Usage, "--%s %s is negative: give a duration like 30s, 5m or 1h", f.Name, d).
+				WithHint("run: %s --help", cmd.CommandPath())
+		}
+	})
+	return err
 }
 
 var badDuration = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: time: `)

@@ -14,10 +14,20 @@ func isTerminal(v any) bool {
 }
 
 // interactive reports whether a person sits at tok's terminal: stdin and
-// stderr are both terminals.
+// stderr are both terminals. In CI the commands that hand out tokens never
+// wait for a person (README "Headless machines, SSH, WSL and CI"), not
+// even at a terminal: they ask nothing.
 func (a *App) interactive() bool {
+	if a.getenv("CI") != "" && neverWaits[a.verb] {
+		return false
+	}
 	return isTerminal(a.Stdin) && isTerminal(a.Stderr)
 }
+
+// neverWaits holds the commands that, in CI, never wait for a person:
+// print, exec and refresh, and the credential helpers that are print for
+// git and kubectl.
+var neverWaits = map[string]bool{"print": true, "exec": true, "refresh": true, "git-credential": true, "kube-credential": true}
 
 // stderrTerminal describes stderr for the device flow's display: a
 // terminal that understands cursor control (TERM is not dumb), with colour

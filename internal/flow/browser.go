@@ -61,7 +61,8 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	go srv.Serve(ln)
 	defer shutdown(srv)
 
-	if err := announce(&r, authURL); err != nil {
+	exited, err := announce(&r, authURL)
+	if err != nil {
 		return nil, err
 	}
 	if r.NoBrowser && r.Stdin != nil {
@@ -70,11 +71,20 @@ func Browser(ctx context.Context, r Request) (*oauth2.Token, error) {
 	r.note("waiting for the browser; Ctrl-C to cancel")
 
 	var got outcome
-	select {
-	case <-ctx.Done():
-		cb.finish(ctx.Err())
-		return nil, unfinished(ctx)
-	case got = <-cb.result:
+	for waiting := true; waiting; {
+		select {
+		case <-ctx.Done():
+			cb.finish(ctx.Err())
+			return nil, unfinished(ctx)
+		case err := <-exited:
+			// A person can still open the URL: say so once, keep waiting.
+			if err != nil {
+				r.warn("%s; open the URL above yourself", wire.Clean(err.Error(), 200))
+			}
+			exited = nil
+		case got = <-cb.result:
+			waiting = false
+		}
 	}
 	if got.err != nil {
 		return nil, cb.end(ctx, got, got.err)
@@ -119,25 +129,26 @@ func listenLoopback(port int) (net.Listener, error) {
 	}
 }
 
-// announce shows authURL and hands it to the browser opener. Only a
+// announce shows authURL and hands it to the browser opener, returning
+// where the opener's end will be told (nil: nowhere). Only a
 // *BrowserError from the opener ends the login; any other failure leaves
 // the URL for the user to open.
-func announce(r *Request, authURL string) error {
+func announce(r *Request, authURL string) (<-chan error, error) {
 	if r.ShowURL != nil {
 		r.ShowURL(AuthURL{URL: authURL, Opening: !r.NoBrowser, Pasteable: r.NoBrowser && r.Stdin != nil})
 	}
 	if r.NoBrowser || r.OpenBrowser == nil {
-		return nil
+		return nil, nil
 	}
-	err := r.OpenBrowser(authURL)
+	exited, err := r.OpenBrowser(authURL)
 	var be *BrowserError
 	if errors.As(err, &be) {
-		return err
+		return nil, err
 	}
 	if err != nil {
-		r.warn("could not open a browser: %s", wire.Clean(err.Error(), 200))
+		r.warn("could not open a browser: %s; open the URL above yourself", wire.Clean(err.Error(), 200))
 	}
-	return nil
+	return exited, nil
 }
 
 // BrowserError, returned by Request.OpenBrowser, ends the login at once:

@@ -59,7 +59,7 @@ func startBrowser(t *testing.T, p *provider, mod func(*Request)) *browserRun {
 	b := &browserRun{t: t, p: p, stderr: &syncBuffer{}, done: make(chan struct{})}
 	urls := make(chan string, 1)
 	r := baseRequest(p, b.stderr)
-	r.OpenBrowser = func(u string) error { urls <- u; return nil }
+	r.OpenBrowser = func(u string) (<-chan error, error) { urls <- u; return nil, nil }
 	if mod != nil {
 		mod(&r)
 	}
@@ -419,7 +419,7 @@ func TestBrowserPastedRedirect(t *testing.T) {
 	b := startBrowser(t, p, func(r *Request) {
 		r.NoBrowser = true
 		r.Stdin = in
-		r.OpenBrowser = func(string) error { t.Error("opened a browser with NoBrowser"); return nil }
+		r.OpenBrowser = func(string) (<-chan error, error) { t.Error("opened a browser with NoBrowser"); return nil, nil }
 	})
 	if out := b.stderr.String(); strings.Contains(out, "Opening your browser") {
 		t.Errorf("stderr = %q", out)
@@ -462,10 +462,10 @@ func TestBrowserOpenerFails(t *testing.T) {
 	p := newProvider(t, jsonReply(200, goodToken))
 	b := startBrowser(t, p, func(r *Request) {
 		open := r.OpenBrowser
-		r.OpenBrowser = func(u string) error { open(u); return errors.New("no display") }
+		r.OpenBrowser = func(u string) (<-chan error, error) { open(u); return nil, errors.New("no display") }
 	})
 	b.succeed()
-	if !strings.Contains(b.stderr.String(), "tok: warning: could not open a browser: no display\n") {
+	if !strings.Contains(b.stderr.String(), "tok: warning: could not open a browser: no display; open the URL above yourself\n") {
 		t.Errorf("stderr = %q", b.stderr.String())
 	}
 }
@@ -501,7 +501,7 @@ func TestBrowserContextEnds(t *testing.T) {
 	p := newProvider(t)
 	urls := make(chan string, 1)
 	r := baseRequest(p, io.Discard)
-	r.OpenBrowser = func(u string) error { urls <- u; return nil }
+	r.OpenBrowser = func(u string) (<-chan error, error) { urls <- u; return nil, nil }
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err := Browser(ctx, r)

@@ -180,14 +180,14 @@ func loginInChromium(t *testing.T, browser context.Context, op *testop.Server, t
 		req.AuthParams = map[string]string{"prompt": "none login"}
 	}
 	browsed := make(chan error, 1)
-	req.OpenBrowser = func(authURL string) error {
+	req.OpenBrowser = func(authURL string) (<-chan error, error) {
 		u, _ := url.Parse(authURL)
 		cb, _ := url.Parse(u.Query().Get("redirect_uri"))
 		mu.Lock()
 		listener = "http://" + cb.Host + "/"
 		mu.Unlock()
 		go func() { browsed <- browse(tab, authURL, fail) }()
-		return nil
+		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

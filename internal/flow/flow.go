@@ -23,18 +23,18 @@ import (
 // optional fields mean "don't": no browser opener, no stdin, no extra
 // parameters.
 type Request struct {
-	OAuth        oauth2.Config          // ClientID, ClientSecret, Endpoint, Scopes; Browser sets RedirectURL
-	Issuer       string                 // expected RFC 9207 iss on the callback ("" = don't check its value)
-	RequireIss   bool                   // refuse a callback without iss
-	AuthParams   map[string]string      // extra authorization request parameters
-	TokenParams  map[string]string      // extra token request parameters (exchange and device polling)
-	RedirectPort int                    // 0 = any free port on 127.0.0.1
-	NoBrowser    bool                   // print the URL only; accept a pasted redirect URL on Stdin
-	OpenBrowser  func(url string) error // nil = don't open
-	Stdin        io.Reader              // pasted redirect URLs (may be nil)
-	HTTPClient   *http.Client           // token endpoint calls
-	Target       string                 // what the login is for, shown on the browser's pages ("" = not named)
-	Provider     string                 // the provider's name in tok, for hints naming its settings ("" = not named)
+	OAuth        oauth2.Config     // ClientID, ClientSecret, Endpoint, Scopes; Browser sets RedirectURL
+	Issuer       string            // expected RFC 9207 iss on the callback ("" = don't check its value)
+	RequireIss   bool              // refuse a callback without iss
+	AuthParams   map[string]string // extra authorization request parameters
+	TokenParams  map[string]string // extra token request parameters (exchange and device polling)
+	RedirectPort int               // 0 = any free port on 127.0.0.1
+	NoBrowser    bool              // print the URL only; accept a pasted redirect URL on Stdin
+	OpenBrowser  Opener            // nil = don't open
+	Stdin        io.Reader         // pasted redirect URLs (may be nil)
+	HTTPClient   *http.Client      // token endpoint calls
+	Target       string            // what the login is for, shown on the browser's pages ("" = not named)
+	Provider     string            // the provider's name in tok, for hints naming its settings ("" = not named)
 
 	// Note and Warn, when set, tell the person something in passing: one
 	// line each, without the "tok: " or "tok: warning: " the caller adds.
@@ -54,6 +54,16 @@ type Request struct {
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
 }
+
+// Opener hands url to the person's browser and returns once the opener
+// has started, not when it ends: an opener may be the browser itself
+// and run on. err means it could not start: a *BrowserError ends the
+// login, any other is warned. exited, when not nil, later receives how
+// the opener ended, once: nil for exit status 0, else the reason (its
+// text fit to follow "tok: warning: "). Only that status counts: an
+// opener such as xdg-open may exit before the browser has loaded
+// anything.
+type Opener func(url string) (exited <-chan error, err error)
 
 // AuthURL is the browser flow's authorization request (RFC 6749 §4.1.1)
 // as the person sees it.

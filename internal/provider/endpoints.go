@@ -91,6 +91,13 @@ func (d *Discoverer) Discover(ctx context.Context, issuer string) (*Metadata, er
 	return md, nil
 }
 
+// Cached returns issuer's metadata as last discovered, whatever its age,
+// or nil when tok has not read it yet. It makes no request: for listings
+// that must not wait on the network (tok providers).
+func (d *Discoverer) Cached(issuer string) *Metadata {
+	return d.readCacheAged(d.cachePath(issuer), -1)
+}
+
 func (d *Discoverer) cachePath(issuer string) string {
 	if d.CacheDir == "" {
 		return ""

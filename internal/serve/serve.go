@@ -62,6 +62,12 @@ type Server struct {
 
 	logOnce  sync.Map     // refusal kinds already noted
 	nRefused atomic.Int64 // refusals told to refused
+	// fetching counts the fetches under way, which Close waits for: one
+	// may be storing a rotated refresh token. closed (under mu) starts
+	// no more.
+	mu       sync.Mutex
+	closed   bool
+	fetching sync.WaitGroup
 }
 
 // Start listens on a free port of 127.0.0.1 and serves targets. Refused
@@ -118,10 +124,28 @@ func (s *Server) URL() string { return s.url }
 // Secret is what a client sends as its bearer token.
 func (s *Server) Secret() string { return s.secret }
 
-// Close stops listening and drops open connections.
+// Close stops listening, drops open connections (which ends the context
+// of each fetch under way) and waits for those fetches to return: a
+// refresh already sent runs to its end and is stored (token.Manager), so
+// that tok does not exit with the login's new refresh token unsaved.
 func (s *Server) Close() {
 	s.http.Close()
 	<-s.done
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.fetching.Wait()
+}
+
+// startFetch counts a fetch under way, unless the server is closed.
+func (s *Server) startFetch() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.fetching.Add(1)
+	return true
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -169,9 +193,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, c, arg string) {
 	// One fetch at a time per target: a burst of requests then finds the
 	// token the first one refreshed.
+	if !s.startFetch() {
+		writeError(w, http.StatusServiceUnavailable, "closed", "the command has ended")
+		return
+	}
 	s.locks[c].Lock()
 	doc, err := s.fetch(r.Context(), arg)
 	s.locks[c].Unlock()
+	s.fetching.Done()
 	if err != nil {
 		s.note("token endpoint: " + describe(err))
 		status, code := http.StatusBadGateway, "refresh_failed"

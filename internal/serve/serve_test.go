@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -275,5 +276,37 @@ func TestClosedServerRefusesConnections(t *testing.T) {
 	s.Close()
 	if _, err := http.Get(s.URL() + "/token/dex"); err == nil {
 		t.Error("the endpoint still answers after Close")
+	}
+}
+
+// Close waits for a fetch under way, which the closing connection tells
+// to stop: a refresh it sent still has its answer to store (the child
+// exits while tok refreshes for it).
+func TestCloseWaitsForFetchUnderWay(t *testing.T) {
+	entered, stopped := make(chan struct{}), make(chan struct{})
+	var returned atomic.Bool
+	s, _ := start(t, []string{"dex"}, func(ctx context.Context, _ string) (any, error) {
+		close(entered)
+		<-ctx.Done()
+		close(stopped)
+		// The refresh under way finishes and is stored.
+		for range 1000 {
+			runtime.Gosched()
+		}
+		returned.Store(true)
+		return nil, ctx.Err()
+	})
+	go func() {
+		req, _ := http.NewRequest(http.MethodGet, s.URL()+"/token/dex", nil)
+		req.Header.Set("Authorization", "Bearer "+s.Secret())
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-entered
+	s.Close()
+	<-stopped
+	if !returned.Load() {
+		t.Fatal("Close returned while a fetch was under way")
 	}
 }

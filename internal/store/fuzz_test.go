@@ -164,3 +164,20 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEntryLogin reads index file names back into logins: any name the
+// state dir may hold is refused or read as the one login whose file it is.
+func FuzzEntryLogin(f *testing.F) {
+	f.Add("dex~default.json")
+	f.Add("https%3A%2F%2Fmcp%2Eexample%2Ecom%2Fmcp~work.json")
+	f.Add("h-" + strings.Repeat("a", 64) + ".json")
+	f.Add("a~b~c.json")
+	f.Add("%zz~a.json")
+	f.Add("~.json")
+	f.Fuzz(func(t *testing.T, name string) {
+		p, a, ok := EntryLogin(name)
+		if ok && entryFile(p, a) != name {
+			t.Fatalf("EntryLogin(%q) = %q, %q, whose file is %q", name, p, a, entryFile(p, a))
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,6 +28,10 @@ type Entry struct {
 	Identity      *Identity `json:"identity,omitempty"`
 	// Store is the backend holding the secrets: "keyring" or "file".
 	Store string `json:"store"`
+	// RefreshRejectedAt is when the provider last refused this login's
+	// refresh token (invalid_grant): the login needs a new consent. A
+	// save of the login (a new login, a refresh) clears it.
+	RefreshRejectedAt time.Time `json:"refresh_rejected_at,omitzero"`
 }
 
 // Index lists logins in a directory of small JSON files, one per login, so
@@ -101,12 +106,19 @@ func (x *Index) Get(provider, account string) (Entry, error) {
 // do not parse are skipped: the index holds no secrets and is rewritten on
 // the next save, so one stray file must not break status.
 func (x *Index) List() ([]Entry, error) {
+	out, _, err := x.Scan()
+	return out, err
+}
+
+// Scan is List that also returns the names of the files it could not read,
+// for status to warn about.
+func (x *Index) Scan() (entries []Entry, unreadable []string, err error) {
 	des, err := os.ReadDir(x.Dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the login index: %w", err)
+		return nil, nil, fmt.Errorf("cannot read the login index: %w", err)
 	}
 	var out []Entry
 	for _, de := range des {
@@ -115,6 +127,8 @@ func (x *Index) List() ([]Entry, error) {
 		}
 		if e, err := readEntry(filepath.Join(x.Dir, de.Name())); err == nil {
 			out = append(out, e)
+		} else {
+			unreadable = append(unreadable, de.Name())
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -123,7 +137,34 @@ func (x *Index) List() ([]Entry, error) {
 		}
 		return out[i].Account < out[j].Account
 	})
-	return out, nil
+	return out, unreadable, nil
+}
+
+// EntryLogin is the provider and account an index file name stands for
+// (the inverse of entryFile), ok false for a hashed or foreign name.
+func EntryLogin(file string) (provider, account string, ok bool) {
+	name, isJSON := strings.CutSuffix(file, ".json")
+	p, a, two := strings.Cut(name, "~")
+	if !isJSON || !two || strings.HasPrefix(name, "h-") {
+		return "", "", false
+	}
+	p, perr := url.PathUnescape(p)
+	a, aerr := url.PathUnescape(a)
+	if perr != nil || aerr != nil || p == "" || a == "" || entryFile(p, a) != file {
+		return "", "", false
+	}
+	return p, a, true
+}
+
+// MarkRefreshRejected records in a login's entry that the provider refused
+// its refresh token, for status. A missing entry is left missing.
+func (x *Index) MarkRefreshRejected(provider, account string, at time.Time) error {
+	e, err := x.Get(provider, account)
+	if err != nil {
+		return err
+	}
+	e.RefreshRejectedAt = at.UTC()
+	return x.Put(e)
 }
 
 func readEntry(path string) (Entry, error) {

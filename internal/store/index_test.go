@@ -97,3 +97,15 @@ func TestIndexConcurrentPuts(t *testing.T) {
 		t.Errorf("List has %d entries, want 20", len(got))
 	}
 }
+
+func TestEntryLoginRoundTrip(t *testing.T) {
+	for _, l := range [][2]string{{"dex", "default"}, {"https://mcp.example.com/mcp", "work"}, {"a~b", "c.d"}} {
+		p, a, ok := EntryLogin(entryFile(l[0], l[1]))
+		if !ok || p != l[0] || a != l[1] {
+			t.Errorf("EntryLogin(entryFile(%q, %q)) = %q, %q, %v", l[0], l[1], p, a, ok)
+		}
+	}
+	if _, _, ok := EntryLogin(entryFile("p", strings.Repeat("x", 200))); ok {
+		t.Error("a hashed name was read as a login")
+	}
+}

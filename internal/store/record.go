@@ -29,6 +29,10 @@ type Record struct {
 	// to the wrong server.
 	Issuer   string `json:"issuer,omitempty"`
 	ClientID string `json:"client_id,omitempty"`
+	// TokenOrigin is the origin (scheme://host[:port]) of the token
+	// endpoint that issued the login, for providers without an issuer and
+	// token_url overrides; empty in records written before it existed.
+	TokenOrigin string `json:"token_origin,omitempty"`
 	// RefreshedFor is the --min-ttl of the print or exec whose refresh
 	// obtained this token; zero after a login, an import or a forced
 	// refresh. When the provider's lifetime fell short of it, a refresh

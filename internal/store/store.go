@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"github.com/tok-cli/tok/internal/tokerr"
 	"path/filepath"
+	"time"
 )
 
 // ErrNotFound is returned by a Backend for a key that holds nothing.
@@ -88,6 +89,22 @@ func entryOf(provider, account string, r *Record, store string) Entry {
 		Provider: provider, Account: account, Scopes: r.Scopes, Expiry: r.Expiry, ExpiryUnknown: r.ExpiryUnknown,
 		Refreshable: r.Refreshable(), ObtainedAt: r.ObtainedAt, Issuer: r.Issuer, Identity: r.Identity, Store: store,
 	}
+}
+
+// EntryOf is the index entry of record r of a login, as Save writes it.
+func (s *Store) EntryOf(provider, account string, r *Record) Entry {
+	return entryOf(provider, account, r, s.backend.Name())
+}
+
+// MarkRefreshRejected notes in the login's index entry that the provider
+// refused its refresh token (README "status"). Best effort, and only for
+// the state dir's index: a fleet's index (etcd) is written with records
+// only.
+func (s *Store) MarkRefreshRejected(provider, account string, at time.Time) {
+	if _, ok := s.backend.(indexedBackend); ok || s.index == nil {
+		return
+	}
+	s.index.MarkRefreshRejected(provider, account, at)
 }
 
 // indexedBackend is a backend that keeps the index of logins itself, next

@@ -63,7 +63,9 @@ type Store interface {
 
 // Fresh returns t's token with at least minTTL left, refreshing it first
 // when needed. It never starts a consent flow. The fast path (a fresh
-// token in the store) takes no lock and touches no network.
+// token in the store) takes no lock and touches no network. When ctx ends
+// after the refresh request went out, the answer is stored first and
+// ctx's error returned then.
 func (m *Manager) Fresh(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration) (*store.Record, error) {
 	rec, err := m.load(ctx, t)
 	if err == nil && (rec.TTL(m.Now()) > minTTL || noBetter(rec, minTTL, m.Now())) {
@@ -72,12 +74,14 @@ func (m *Manager) Fresh(ctx context.Context, t Target, p *provider.Provider, min
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	return m.refresh(ctx, t, p, minTTL, rec)
+	rec, err = m.refresh(ctx, t, p, minTTL, rec)
+	return interrupted(ctx, rec, err)
 }
 
 // Refresh renews t's token now, whatever its lifetime.
 func (m *Manager) Refresh(ctx context.Context, t Target, p *provider.Provider) (*store.Record, error) {
-	return m.refresh(ctx, t, p, -1, nil)
+	rec, err := m.refresh(ctx, t, p, -1, nil)
+	return interrupted(ctx, rec, err)
 }
 
 // refresh runs read, decide, refresh and write under t's lock, so that
@@ -231,10 +235,21 @@ func (m *Manager) beforeRequest(ctx context.Context, p *provider.Provider) error
 // is the --min-ttl the refresh is for (store.Record.RefreshedFor), zero
 // for none.
 func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provider, rec *store.Record, wish time.Duration) (*store.Record, error) {
+	if err := checkBound(t, p, nil, rec); err != nil {
+		return nil, err
+	}
 	md, err := m.Discover.Endpoints(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkBound(t, p, md, rec); err != nil {
+		return nil, err
+	}
+	ctx, done, err := m.finish(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	conf := OAuthConfig(p, md, rec.Scopes)
 	expired := &oauth2.Token{RefreshToken: rec.RefreshToken, Expiry: time.Unix(1, 0)}
 	tok, err := conf.TokenSource(m.clientContext(ctx, p, md), expired).Token()
@@ -246,7 +261,7 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	}
 	next := RecordFrom(tok, rec.Scopes, m.Now())
 	next.Issuer, next.ClientID, next.Identity = rec.Issuer, rec.ClientID, rec.Identity
-	next.RefreshedFor = wish
+	next.TokenOrigin, next.RefreshedFor = TokenOrigin(md.TokenURL), wish
 	// RFC 6749 §6: a response without a refresh token leaves the old one
 	// valid, so the login stays renewable.
 	if next.RefreshToken == "" {
@@ -288,6 +303,7 @@ func (m *Manager) refreshFailed(ctx context.Context, t Target, p *provider.Provi
 	secrets := Client(p).Secrets().With(used.RefreshToken)
 	if rejected(err) {
 		m.forgetRejectedClient(ctx, p, err)
+		m.grantRejected(t, err)
 		return nil, tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the refresh: %w", flow.ByProvider(p.Name, flow.TokenEndpointError(err, secrets))))
 	}
 	if ctx.Err() != nil {
@@ -309,6 +325,20 @@ func rejected(err error) bool {
 		return true
 	}
 	return re.Response != nil && (re.Response.StatusCode == 400 || re.Response.StatusCode == 401)
+}
+
+// grantRejected notes in the login's index entry that the provider
+// refused its refresh token (invalid_grant, RFC 6749 §5.2), so that status
+// says the login needs a new consent. Other refusals (invalid_scope of a
+// narrowing request, invalid_client) say nothing of the grant.
+func (m *Manager) grantRejected(t Target, err error) {
+	var re *oauth2.RetrieveError
+	marker, ok := m.Store.(interface {
+		MarkRefreshRejected(provider, account string, at time.Time)
+	})
+	if ok && errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
+		marker.MarkRefreshRejected(t.Provider, t.Account, m.Now())
+	}
 }
 
 func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.Provider) (*store.Record, error) {

@@ -85,8 +85,13 @@ func (e *NotNarrowedError) Unwrap() error { return ErrNotNarrowed }
 // left: from the cache when it holds one, else minted and cached. Errors:
 // a usage error naming scopes the login was not granted, ErrNotNarrowed
 // (wrapped) when the provider answers with broader scopes, and those of
-// Fresh.
+// Fresh, whose rule for an interruption holds here too.
 func (m *Manager) Narrowed(ctx context.Context, t Target, p *provider.Provider, want []string, minTTL time.Duration) (*store.Record, error) {
+	rec, err := m.narrowed(ctx, t, p, want, minTTL)
+	return interrupted(ctx, rec, err)
+}
+
+func (m *Manager) narrowed(ctx context.Context, t Target, p *provider.Provider, want []string, minTTL time.Duration) (*store.Record, error) {
 	key := ScopeSet(want)
 	var seen *store.Record
 	if c, err := m.loadNarrowed(ctx, t); err == nil {
@@ -149,8 +154,18 @@ func (m *Manager) Narrowed(ctx context.Context, t Target, p *provider.Provider, 
 
 // MintNarrowed returns a new token of t limited to want (all granted
 // scopes when want is empty) that no other process is handed: for exec
-// --revoke-on-exit, which revokes it when its command exits.
+// --revoke-on-exit, which revokes it when its command exits. When ctx
+// ends after the request went out, the token comes back with ctx's error,
+// for the caller to revoke.
 func (m *Manager) MintNarrowed(ctx context.Context, t Target, p *provider.Provider, want []string) (*store.Record, error) {
+	rec, err := m.mintNarrowed(ctx, t, p, want)
+	if err == nil && ctx.Err() != nil {
+		return rec, ctx.Err()
+	}
+	return rec, err
+}
+
+func (m *Manager) mintNarrowed(ctx context.Context, t Target, p *provider.Provider, want []string) (*store.Record, error) {
 	unlock, err := m.Locks.Lock(ctx, t.Key())
 	if err != nil {
 		return nil, err
@@ -219,9 +234,20 @@ func (m *Manager) mint(ctx context.Context, t Target, p *provider.Provider, logi
 	if err := m.beforeRequest(ctx, p); err != nil {
 		return nil, "", err
 	}
+	cc := p.Flow == config.FlowClientCredentials
+	if !cc {
+		if err := checkBound(t, p, nil, login); err != nil {
+			return nil, "", err
+		}
+	}
 	md, err := m.Discover.Endpoints(ctx, p)
 	if err != nil {
 		return nil, "", err
+	}
+	if !cc {
+		if err := checkBound(t, p, md, login); err != nil {
+			return nil, "", err
+		}
 	}
 	switch {
 	case p.Flow == config.FlowClientCredentials:
@@ -248,6 +274,12 @@ func (m *Manager) refreshNarrowed(ctx context.Context, t Target, p *provider.Pro
 	if !login.Refreshable() {
 		return nil, "", fmt.Errorf("cannot narrow the token of %s: the login has no refresh token, and token exchange is not enabled (token_exchange: true)", t)
 	}
+	// A rotated refresh token is stored even when ctx ends meanwhile.
+	ctx, done, err := m.finish(ctx, t)
+	if err != nil {
+		return nil, "", err
+	}
+	defer done()
 	conf := OAuthConfig(p, md, want)
 	// x/oauth2 sends no scope on a refresh: the transport adds it, with
 	// the provider's own token parameters.
@@ -264,6 +296,7 @@ func (m *Manager) refreshNarrowed(ctx context.Context, t Target, p *provider.Pro
 	if err != nil {
 		secrets := Client(p).Secrets().With(login.RefreshToken)
 		if rejected(err) {
+			m.grantRejected(t, err)
 			return nil, "", tokerr.LoginNeededFor(t.String(), fmt.Errorf("the provider rejected the narrowing refresh: %w", flow.ByProvider(p.Name, flow.TokenEndpointError(err, secrets))))
 		}
 		return nil, "", fmt.Errorf("narrowing the token of %s: %w", t, flow.ByProvider(p.Name, flow.TokenEndpointError(err, secrets)))

@@ -43,8 +43,11 @@ func (m *Manager) Login(ctx context.Context, t Target, rec *store.Record, server
 // broken store shows before a rotating refresh token is spent. With check,
 // it then refreshes at once (rec's access token is missing or spent); when
 // that fails, the login rec replaced (or none) comes back and the refresh
-// error is returned. The result is the login as stored.
-func (m *Manager) Import(ctx context.Context, t Target, p *provider.Provider, rec *store.Record, check bool) (*store.Record, error) {
+// error is returned. identify, when not nil, fills in who logged in on the
+// record that holds the tokens to be stored (the refreshed one, with
+// check): it may leave the record as it is, never fails the import. The
+// result is the login as stored.
+func (m *Manager) Import(ctx context.Context, t Target, p *provider.Provider, rec *store.Record, check bool, identify func(context.Context, *store.Record)) (*store.Record, error) {
 	unlock, err := m.Locks.Lock(ctx, t.Key())
 	if err != nil {
 		return nil, err
@@ -56,6 +59,9 @@ func (m *Manager) Import(ctx context.Context, t Target, p *provider.Provider, re
 	}
 	if err != nil {
 		old = nil // nothing, or a damaged record: nothing worth keeping
+	}
+	if !check && identify != nil {
+		identify(ctx, rec)
 	}
 	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
 		return nil, err
@@ -69,6 +75,15 @@ func (m *Manager) Import(ctx context.Context, t Target, p *provider.Provider, re
 		// Put back what was there even when ctx ended (an interrupt).
 		m.restore(context.WithoutCancel(ctx), t, old)
 		return nil, err
+	}
+	if identify != nil && next.Identity == nil {
+		// The refresh brought the tokens that say who it is: stored
+		// again, with the identity; a failed save keeps the stored pair.
+		if identify(ctx, next); next.Identity != nil {
+			if err := m.Store.Save(ctx, t.Provider, t.Account, next); err != nil {
+				next.Identity = nil
+			}
+		}
 	}
 	return next, nil
 }
@@ -121,9 +136,15 @@ func (m *Manager) Logout(ctx context.Context, t Target, p *provider.Provider, re
 
 // revokeAll revokes rec's refresh token, then its access token.
 func (m *Manager) revokeAll(ctx context.Context, t Target, p *provider.Provider, rec *store.Record) {
+	if m.boundForRevoking(t, p, nil, rec) {
+		return
+	}
 	md, err := m.Discover.Endpoints(ctx, p)
 	if err != nil || md.RevocationURL == "" {
 		m.warn("%s has no revocation endpoint: the tokens stay valid at the provider until they expire", p.Name)
+		return
+	}
+	if m.boundForRevoking(t, p, md, rec) {
 		return
 	}
 	for _, tk := range []struct{ value, hint string }{{rec.RefreshToken, "refresh_token"}, {rec.AccessToken, "access_token"}} {
@@ -134,4 +155,16 @@ func (m *Manager) revokeAll(ctx context.Context, t Target, p *provider.Provider,
 			m.warn("could not revoke the %s of %s: %v", tk.hint, t, err)
 		}
 	}
+}
+
+// boundForRevoking warns and reports true when rec belongs to another
+// server or client than p's (checkBound): its tokens are not sent to p's
+// revocation endpoint, and the login is forgotten all the same.
+func (m *Manager) boundForRevoking(t Target, p *provider.Provider, md *provider.Metadata, rec *store.Record) bool {
+	var be *BoundError
+	if !errors.As(checkBound(t, p, md, rec), &be) {
+		return false
+	}
+	m.warn("did not revoke the tokens of %s: %v", t, be)
+	return true
 }

@@ -78,11 +78,17 @@ func TestEveryWriteHoldsTheLock(t *testing.T) {
 	if err := f.m.Login(ctx, f.tgt, rec, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.m.Import(ctx, f.tgt, f.p, rec, false); err != nil {
+	if _, err := f.m.Import(ctx, f.tgt, f.p, rec, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := f.m.Import(ctx, f.tgt, f.p, rec, true); err != nil || got.AccessToken != "at2" {
+	// identify sees the refreshed tokens; the identity is stored with
+	// them, under the lock too.
+	identify := func(_ context.Context, r *store.Record) { r.Identity = &store.Identity{Sub: "of-" + r.AccessToken} }
+	if got, err := f.m.Import(ctx, f.tgt, f.p, rec, true, identify); err != nil || got.AccessToken != "at2" {
 		t.Fatalf("Import with check = %v, %v", got, err)
+	}
+	if got, err := f.st.Load(ctx, f.tgt.Provider, f.tgt.Account); err != nil || got.Identity == nil || got.Identity.Sub != "of-at2" {
+		t.Fatalf("stored after Import = %+v, %v; want the identity of the refreshed tokens", got, err)
 	}
 	if _, err := f.m.Refresh(ctx, f.tgt, f.p); err != nil {
 		t.Fatal(err)
@@ -106,7 +112,7 @@ func TestImportRefusedRestores(t *testing.T) {
 			f.save(t, "at0", "rt0", time.Hour)
 		}
 		imported := &store.Record{RefreshToken: "bad"}
-		_, err := f.m.Import(context.Background(), f.tgt, f.p, imported, true)
+		_, err := f.m.Import(context.Background(), f.tgt, f.p, imported, true, nil)
 		if tokerr.ExitCode(err) != int(tokerr.LoginNeeded) {
 			t.Fatalf("err = %v, want login needed", err)
 		}

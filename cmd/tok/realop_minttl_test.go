@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// node oidc-provider, which revokes the grant when a spent refresh token
+// comes back, with tokens of 70s and 40 runs at once asking --min-ttl 2m
+// (README "print"): one refresh request, one token for all, and the grant
+// intact afterwards.
+func TestRealProviderMinTTLOverLifetime(t *testing.T) {
+	t.Parallel()
+	e, op := newRealEnv(t)
+	op.setTTL(t, 70*time.Second)
+	e.run("login", "real")
+	outs := make([]string, 40)
+	errs := make([]error, len(outs))
+	var wg sync.WaitGroup
+	for i := range outs {
+		wg.Go(func() {
+			var stderr strings.Builder
+			cmd := e.tok("print", "real", "--min-ttl", "2m")
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			outs[i] = string(out)
+			if err != nil {
+				errs[i] = fmt.Errorf("%v: %s", err, stderr.String())
+			}
+		})
+	}
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil || outs[i] != outs[0] {
+			t.Fatalf("run %d: %v, same as the others %v", i, errs[i], outs[i] == outs[0])
+		}
+	}
+	if n, bad := op.refreshes(t); n != 1 || bad != 0 {
+		t.Fatalf("%d refresh requests, %d errors; want 1 and 0", n, bad)
+	}
+	e.run("refresh", "real")
+	if n, bad := op.refreshes(t); n != 2 || bad != 0 {
+		t.Fatalf("after tok refresh: %d refresh requests, %d errors", n, bad)
+	}
+}
