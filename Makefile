@@ -81,6 +81,7 @@ FUZZ := \
 	./internal/kubecred:FuzzExecInfo \
 	./internal/gitcred:FuzzParseRequest \
 	./internal/audit:FuzzParse \
+	./internal/serve:FuzzRefusedRequest \
 	./internal/token:FuzzTokenExchangeResponse
 fuzz:
 	@set -e; for t in $(FUZZ); do \
