@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"strings"
-	"sync"
+	"os/exec"
 	"testing"
 	"time"
 )
@@ -17,22 +15,7 @@ func TestRealProviderMinTTLOverLifetime(t *testing.T) {
 	e, op := newRealEnv(t)
 	op.setTTL(t, 70*time.Second)
 	e.run("login", "real")
-	outs := make([]string, 40)
-	errs := make([]error, len(outs))
-	var wg sync.WaitGroup
-	for i := range outs {
-		wg.Go(func() {
-			var stderr strings.Builder
-			cmd := e.tok("print", "real", "--min-ttl", "2m")
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			outs[i] = string(out)
-			if err != nil {
-				errs[i] = fmt.Errorf("%v: %s", err, stderr.String())
-			}
-		})
-	}
-	wg.Wait()
+	outs, errs := runAtOnce(40, func() *exec.Cmd { return e.tok("print", "real", "--min-ttl", "2m") })
 	for i := range outs {
 		if errs[i] != nil || outs[i] != outs[0] {
 			t.Fatalf("run %d: %v, same as the others %v", i, errs[i], outs[i] == outs[0])

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -115,24 +114,7 @@ func TestRealProvider(t *testing.T) {
 	first := e.run("print", "real", "--min-ttl", "0s")
 
 	// 16 at once under --min-ttl: one refresh, one token for all.
-	var wg sync.WaitGroup
-	outs := make([]string, 16)
-	errs := make([]error, 16)
-	for i := range outs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var stderr strings.Builder
-			cmd := e.tok("print", "real", "--min-ttl", "1m")
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			outs[i] = string(out)
-			if err != nil {
-				errs[i] = fmt.Errorf("%v: %s", err, stderr.String())
-			}
-		}()
-	}
-	wg.Wait()
+	outs, errs := runAtOnce(16, func() *exec.Cmd { return e.tok("print", "real", "--min-ttl", "1m") })
 	for i := range outs {
 		if errs[i] != nil || outs[i] != outs[0] || outs[i] == first {
 			t.Fatalf("run %d: %v, same as the others %v", i, errs[i], outs[i] == outs[0])

@@ -100,19 +100,16 @@ func deviceLoginMain() {
 	os.Exit(exitCode(err))
 }
 
-// concurrent N TOK-ARGS... runs N copies of tok at once; all must succeed
-// and print the same token, which it prints.
-func concurrentMain() {
-	n, err := strconv.Atoi(os.Args[1])
-	if err != nil || len(os.Args) < 3 {
-		fail(2, "usage: concurrent N TOK-ARGS...")
-	}
+// runAtOnce starts n commands made by newCmd at once and returns what
+// each printed on stdout and, for each that failed, its error with its
+// stderr.
+func runAtOnce(n int, newCmd func() *exec.Cmd) ([]string, []error) {
 	outs := make([]string, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			cmd := exec.Command(tokPath(), os.Args[2:]...)
+			cmd := newCmd()
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()
@@ -123,6 +120,17 @@ func concurrentMain() {
 		})
 	}
 	wg.Wait()
+	return outs, errs
+}
+
+// concurrent N TOK-ARGS... runs N copies of tok at once; all must succeed
+// and print the same token, which it prints.
+func concurrentMain() {
+	n, err := strconv.Atoi(os.Args[1])
+	if err != nil || len(os.Args) < 3 {
+		fail(2, "usage: concurrent N TOK-ARGS...")
+	}
+	outs, errs := runAtOnce(n, func() *exec.Cmd { return exec.Command(tokPath(), os.Args[2:]...) })
 	for i := range n {
 		if errs[i] != nil {
 			fail(1, "concurrent: run %d failed: %v", i, errs[i])
