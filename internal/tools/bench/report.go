@@ -22,18 +22,20 @@ const (
 // report runs the series and prints them in one table, a column group
 // per provider whose tokens were measured, side by side.
 func (b *bench) report() error {
-	// Per provider: the floor, then print and exec per store. The floor
-	// reads the item tok reads: the login's record, one item.
+	// Per provider: the floor, the floor starting `true`, then print and
+	// exec per store. The floor reads the item tok reads: the login's
+	// record, one item.
 	var cmds []cmd
 	kr := b.stores[0]
 	for _, p := range b.ops {
-		cmds = append(cmds, cmd{kr, []string{"floor", "tok", "token:" + p.name + ":default"}})
+		item := "token:" + p.name + ":default"
+		cmds = append(cmds, cmd{kr, []string{"floor", "tok", item}}, cmd{kr, []string{"floor", "tok", item, "--", "true"}})
 		for _, s := range b.stores {
 			cmds = append(cmds, cmd{s, []string{"tok", "print", p.name}}, cmd{s, []string{"tok", "exec", p.name, "--", "true"}})
 		}
 	}
 	cmds = append(cmds, cmd{kr, []string{"tok", "version"}})
-	perOP := 1 + 2*len(b.stores)
+	perOP := 2 + 2*len(b.stores)
 	rs, err := b.series(*runs, cmds)
 	if err != nil {
 		return err
@@ -102,6 +104,7 @@ func (b *bench) report() error {
 		fmt.Fprintln(w)
 	}
 	row("floor: go-keyring Get + print", 0, 0, 0, "", false)
+	row("floor + start `true`", 1, 0, 0, "", false)
 	for j, s := range b.stores {
 		limit := 0.0
 		switch s.name {
@@ -111,13 +114,25 @@ func (b *bench) report() error {
 			limit = filePrintMax
 		}
 		passphrase := s.name == "file, passphrase"
-		row("print ("+s.name+")", 1+2*j, 0, limit, "floor", !passphrase)
-		row("exec -- true ("+s.name+")", 2+2*j, 1+2*j, execMax, "print", !passphrase)
+		row("print ("+s.name+")", 2+2*j, 0, limit, "floor", !passphrase)
+		row("exec -- true ("+s.name+")", 3+2*j, 2+2*j, execMax, "print", !passphrase)
 	}
 	v := statsOf(rs[len(rs)-1])
 	fmt.Fprintf(w, "%-30s | %9s %9s %7.2fx %6.1f MB\n", "tok version (start-up alone)", ms(v.median), ms(v.p90),
 		ratio(v, statsOf(rs[0])), float64(rss[len(rss)-1])/(1<<20))
 	fmt.Fprintln(w, "ratio: print and version to the floor of the same provider's record; exec to print")
+	// What starting a child costs at all, beside what it costs tok.
+	for i, p := range b.ops {
+		base := i * perOP
+		delta := func(k, from int) string {
+			return fmt.Sprintf("%+.1f ms", float64(statsOf(rs[base+k]).median-statsOf(rs[base+from]).median)/float64(time.Millisecond))
+		}
+		parts := []string{"the floor " + delta(1, 0)}
+		for j, s := range b.stores {
+			parts = append(parts, "tok exec over print ("+s.name+") "+delta(3+2*j, 2+2*j))
+		}
+		fmt.Fprintf(w, "starting and reaping `true` (%s): %s\n", p.name, strings.Join(parts, ", "))
+	}
 	fmt.Fprintf(w, "peak RSS of every tok command < %d MB: %s (with a passphrase, scrypt's 32 MiB come on top by design)\n", rssMax>>20, verdict(rssOK))
 	if !exact {
 		fmt.Fprintln(w, "(no GNU time at /usr/bin/time: peak RSS figures include bench's own pages, upper bounds)")
