@@ -12,11 +12,13 @@ import (
 	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
-// Ctrl-C or SIGTERM while the provider holds the answer to a refresh it
-// has already made (strict rotation: the stored refresh token is spent
-// then): tok says it finishes the refresh, stores the answer, and only
-// then exits 130 (README "print"). The login still refreshes, so the
-// provider never saw the spent refresh token again.
+// Ctrl-C, SIGTERM or SIGHUP (terminal closed) while the provider holds
+// the answer to a refresh it has already made (strict rotation: the
+// stored refresh token is spent then): tok says it finishes the refresh,
+// stores the answer, and only then exits 130 (README "print"). The login
+// still refreshes, so the provider never saw the spent refresh token
+// again. The audit log records the refresh, and no refusal: tok refused
+// nothing (README "Audit log").
 func TestInterruptDuringRefreshKeepsTheLogin(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -25,6 +27,8 @@ func TestInterruptDuringRefreshKeepsTheLogin(t *testing.T) {
 		args []string
 	}{
 		{"print, SIGINT", syscall.SIGINT, []string{"print", "dex", "--min-ttl", "3m"}},
+		{"print, SIGHUP", syscall.SIGHUP, []string{"print", "dex", "--min-ttl", "3m"}},
+		{"exec, SIGHUP", syscall.SIGHUP, []string{"exec", "dex", "--min-ttl", "3m", "--", "exit-with", "0"}},
 		{"exec, SIGTERM", syscall.SIGTERM, []string{"exec", "dex", "--min-ttl", "3m", "--", "exit-with", "0"}},
 		{"narrowing, SIGINT", syscall.SIGINT, []string{"print", "dex", "--scope", "openid", "--min-ttl", "3m"}},
 	} {
@@ -40,6 +44,11 @@ func TestInterruptDuringRefreshKeepsTheLogin(t *testing.T) {
 			}
 			if n := e.op.Count("refresh_token"); n != 1 {
 				t.Fatalf("%d refresh requests before the next run, want 1", n)
+			}
+			log := e.run("audit", "--json")
+			if !strings.Contains(log, `"event":"refresh"`) || strings.Contains(log, `"event":"refusal"`) ||
+				strings.Contains(log, "context canceled") {
+				t.Errorf("audit log after the interrupted refresh, want its refresh and no refusal:\n%s", log)
 			}
 			// The rotated refresh token was stored: refreshing works.
 			e.run("refresh", "dex")

@@ -38,14 +38,25 @@ func (a *App) handedOut(verb string, t token.Target, rec *store.Record, argv0 st
 // refused records a hand-out that did not happen and why. Errors never
 // carry a secret (README "Promises"), so the reason is the message. A
 // token the provider issued and tok refused (broader than asked) is
-// identified by its digest.
+// identified by its digest. An interruption (Ctrl-C, SIGTERM, SIGHUP, a
+// --serve client gone) refused nothing and is no line: a refresh finished
+// before stopping has its own (README "Audit log").
 func (a *App) refused(verb, target string, err error) {
-	e := audit.Entry{Event: audit.EventRefusal, Verb: verb, Target: target, Reason: oneLine(err.Error())}
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	e := audit.Entry{Event: audit.EventRefusal, Verb: verb, Target: target, Reason: auditReason(err)}
 	var broad *token.NotNarrowedError
 	if errors.As(err, &broad) {
 		e.TokenSHA256 = broad.TokenSHA256
 	}
 	a.auditLog().Write(e)
+}
+
+// auditReason is err as the one line a refusal gives, with Go's words for
+// a deadline put as tok says it.
+func auditReason(err error) string {
+	return strings.ReplaceAll(oneLine(err.Error()), context.DeadlineExceeded.Error(), "timed out")
 }
 
 type auditOptions struct {

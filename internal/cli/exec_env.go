@@ -22,7 +22,8 @@ type binding struct {
 // bindings lists the variables to set: each TARGET's provider `env`, then
 // each --env (the profile's, then the command line's), which wins over an
 // earlier binding of the same name. resolved holds the positional targets,
-// resolved.
+// resolved. With --no-env and no --token-files the variables are only
+// stripped from the child's environment, so two targets may share one.
 func bindings(resolved []*execTarget, opts *execOptions) ([]binding, error) {
 	var fromProvider []binding
 	for _, et := range resolved {
@@ -49,7 +50,10 @@ func bindings(resolved []*execTarget, opts *execOptions) ([]binding, error) {
 	fromProvider = slices.DeleteFunc(fromProvider, func(b binding) bool {
 		return slices.ContainsFunc(named, func(n binding) bool { return n.Name == b.Name })
 	})
-	fromProvider, err := dropShared(fromProvider, named)
+	if opts.NoEnv && !opts.TokenFiles {
+		return append(fromProvider, named...), nil
+	}
+	fromProvider, err := dropShared(fromProvider, named, opts.TokenFiles && opts.NoEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +65,9 @@ func bindings(resolved []*execTarget, opts *execOptions) ([]binding, error) {
 // every one of those targets, the shared variable is left unset, as no
 // single login is its own; otherwise it is refused, since one token would
 // be dropped without a word and the child would use the wrong login.
-func dropShared(fromProvider, named []binding) ([]binding, error) {
+// filesOnly says only the NAME_FILE variables are set (--token-files
+// --no-env): the file named after the variable is then what is shared.
+func dropShared(fromProvider, named []binding, filesOnly bool) ([]binding, error) {
 	holders := map[string][]string{} // variable -> the distinct targets it would hold
 	for _, b := range fromProvider {
 		if !slices.ContainsFunc(holders[b.Name], func(t string) bool { return sameTarget(t, b.Target) }) {
@@ -82,7 +88,11 @@ func dropShared(fromProvider, named []binding) ([]binding, error) {
 				eg = append(eg, "--env "+suggestEnv(t)+"="+t)
 			}
 		}
-		return nil, tokerr.New(tokerr.Usage, "%s would hold the token of %s", b.Name, bothOf(ts)).
+		what := b.Name + " would hold the token"
+		if filesOnly {
+			what = b.Name + "_FILE would name the token file"
+		}
+		return nil, tokerr.New(tokerr.Usage, "%s of %s", what, bothOf(ts)).
 			WithHint("name each with --env NAME=TARGET (or env: [NAME=TARGET] in the profile), e.g. %s", strings.Join(eg, " "))
 	}
 	return slices.DeleteFunc(fromProvider, func(b binding) bool { return len(holders[b.Name]) > 1 }), nil

@@ -10,6 +10,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -136,8 +137,13 @@ func newFastTok(t *testing.T) *fastTok {
 // run runs tok ARGS with stdin and returns stdout, stderr and the exit
 // status.
 func (f *fastTok) run(stdin string, args ...string) (string, string, int) {
+	return f.runIn(strings.NewReader(stdin), args...)
+}
+
+// runIn is run with stdin read from r.
+func (f *fastTok) runIn(r io.Reader, args ...string) (string, string, int) {
 	var stdout, stderr strings.Builder
-	a := NewApp(strings.NewReader(stdin), &stdout, &stderr)
+	a := NewApp(r, &stdout, &stderr)
 	a.LookupEnv = envOf(f.env)
 	a.Environ = func() []string { return nil }
 	a.Now = func() time.Time { return f.now }

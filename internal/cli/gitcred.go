@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,7 +35,8 @@ access token of the provider whose hosts setting holds the requested host
 (presets: github -> github.com, gitlab -> gitlab.com); a host no provider
 holds gets no answer, so git asks its next helper. erase, which git sends
 after the server refused the token, makes the next get refresh first.
-store does nothing: tok keeps its own tokens.`,
+store does nothing: tok keeps its own tokens. Any other operation (newer
+git sends capability) is ignored: no output, exit 0.`,
 		Example:   `  git config --global credential.https://github.com.helper '!tok git-credential'`,
 		Args:      usageArgs(1, "get, store or erase"),
 		ValidArgs: []string{"get", "store", "erase"},
@@ -43,7 +45,11 @@ store does nothing: tok keeps its own tokens.`,
 			case "get", "store", "erase":
 				return runGitCredential(cmd.Context(), a, args[0])
 			}
-			return tokerr.New(tokerr.Usage, "unknown git-credential operation %q: use get, store or erase", args[0])
+			// gitcredentials(7): a helper silently ignores any other
+			// operation (newer git sends more, such as capability); the
+			// request is read so git never writes into a closed pipe.
+			_, _ = io.Copy(io.Discard, a.Stdin)
+			return nil
 		},
 	}
 }

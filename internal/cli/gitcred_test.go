@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,5 +69,28 @@ func TestForgetOldMarks(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "new")); err != nil {
 		t.Error("a recent mark was removed")
+	}
+}
+
+// gitcredentials(7): a helper silently ignores an operation it does not
+// know (README "git"), after reading the request; a missing operation is
+// still a usage error.
+func TestGitCredentialOtherOperations(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	imported(f)
+	for _, op := range []string{"capability", "frobnicate", "GET"} {
+		in := strings.NewReader("protocol=https\nhost=github.com\ncapability[]=authtype\n\n")
+		stdout, stderr, code := f.runIn(in, "git-credential", op)
+		if code != 0 || stdout != "" || stderr != "" {
+			t.Errorf("git-credential %s: exit %d, stdout %q, stderr %q; want exit 0 and no output", op, code, stdout, stderr)
+		}
+		if in.Len() != 0 {
+			t.Errorf("git-credential %s left %d bytes of its request unread", op, in.Len())
+		}
+	}
+	_, stderr, code := f.run("", "git-credential")
+	if code != 2 || !strings.Contains(stderr, "tok: tok git-credential needs get, store or erase") {
+		t.Errorf("git-credential without an operation: exit %d, stderr %q; want 2 and the usage", code, stderr)
 	}
 }
