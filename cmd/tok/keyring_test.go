@@ -12,7 +12,7 @@ import (
 // keyringScripts run a second time with TOK_STORE=keyring against the real
 // Secret Service: every promise of login, print, refresh and logout must
 // hold with both stores.
-var keyringScripts = []string{"login_browser", "login_device", "refresh", "logout", "errors", "keyring"}
+var keyringScripts = []string{"login_browser", "login_device", "refresh", "logout", "errors", "keyring", "stores_shared"}
 
 // TestScriptsKeyring runs keyringScripts with the real Secret Service
 // (gnome-keyring under dbus-run-session, in a temporary HOME).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -42,5 +43,14 @@ func TestScripts(t *testing.T) {
 // scriptParams runs the scripts in dir, or the files when dir is empty,
 // in parallel, each with its own provider and tokEnv.
 func scriptParams(dir string, files ...string) testscript.Params {
-	return testscript.Params{Dir: dir, Files: files, Setup: setupScript, Cmds: scriptCommands}
+	return testscript.Params{Dir: dir, Files: files, Setup: setupScript, Cmds: scriptCommands, Condition: scriptCondition}
+}
+
+// scriptCondition answers [keyring]: the script runs where the real
+// Secret Service is (TestScriptsKeyring), beside the file store.
+func scriptCondition(cond string) (bool, error) {
+	if cond == "keyring" {
+		return storeFromTest() == "keyring", nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }

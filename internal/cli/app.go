@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -137,8 +139,41 @@ func (a *App) httpClient() *http.Client {
 	return traced(a.HTTP, a.Stderr)
 }
 
+// loginIndex is the state dir's index of the logins of the store tok is
+// set to use, apart from those of other stores sharing the state dir
+// (README "Where tokens are kept"). etcd keeps its index in etcd instead.
+func (a *App) loginIndex() *store.Index {
+	kind := a.storeName()
+	id := kind
+	var holds func(provider, account string) bool
+	switch {
+	case a.Backend != nil:
+		holds = backendHolds(a.Backend)
+	case kind == "keyring":
+		id = "keyring-" + a.keyringService()
+		holds = backendHolds(store.NewKeyring(a.keyringService(), store.DefaultKeyringTimeout))
+	}
+	return store.StoreIndex(a.cfg.StateDir, id, kind, holds)
+}
+
+// backendHolds reports whether b holds a login's record, for the index to
+// claim an entry written before each store had its own. After the first
+// error other than "not found" (keyring unreachable) it says no without
+// asking again.
+func backendHolds(b store.Backend) func(provider, account string) bool {
+	var failed bool
+	return func(provider, account string) bool {
+		if failed {
+			return false
+		}
+		_, err := b.Get(context.Background(), store.TokenKey(provider, account))
+		failed = err != nil && !errors.Is(err, store.ErrNotFound)
+		return err == nil
+	}
+}
+
 func (a *App) store() (*store.Store, error) {
-	idx := store.NewIndex(a.cfg.StateDir)
+	idx := a.loginIndex()
 	if a.Backend != nil {
 		return store.New(a.Backend, idx), nil
 	}

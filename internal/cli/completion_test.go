@@ -44,7 +44,7 @@ func TestCompleteTargets(t *testing.T) {
 	for _, verb := range []string{"print", "token", "login", "logout", "refresh", "status", "exec"} {
 		var out, errOut bytes.Buffer
 		a := NewApp(strings.NewReader(""), &out, &errOut)
-		env := map[string]string{"TOK_CONFIG": cfg, "TOK_STATE_DIR": state}
+		env := map[string]string{"TOK_CONFIG": cfg, "TOK_STATE_DIR": state, "TOK_STORE": "file"}
 		a.LookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 		if code := a.Run(t.Context(), []string{"__complete", verb, ""}); code != 0 {
 			t.Fatalf("__complete %s: exit %d: %s", verb, code, errOut.String())

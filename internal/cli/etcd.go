@@ -104,5 +104,5 @@ func (a *App) loginEntries(ctx context.Context) ([]store.Entry, error) {
 		}
 		return e.Entries(ctx)
 	}
-	return store.NewIndex(a.cfg.StateDir).List()
+	return a.loginIndex().List()
 }

@@ -270,7 +270,7 @@ func TestVerbErrors(t *testing.T) {
 		{"logout unknown provider", nil, "", []string{"logout", "dexx"}, 2, []string{`unknown provider "dexx"`}},
 		{"logout store unavailable", unavailable, "", []string{"logout", "dex"}, 5, []string{"not reachable"}},
 		{"logout no target", nil, "", []string{"logout"}, 2, []string{"needs a TARGET"}},
-		{"logout never logged in", nil, "", []string{"logout", "dex"}, 0, []string{"tok: not logged in to dex: nothing to do"}},
+		{"logout never logged in", nil, "", []string{"logout", "dex"}, 0, []string{"tok: not logged in to dex in the memory store: nothing to do"}},
 		{"logout revocation fails", then(imported, func(f *fastTok) { f.op.answer("revoke", 500, `{"error":"server_error"}`) }), "",
 			[]string{"logout", "dex"}, 0, []string{
 				"tok: warning: could not revoke the refresh_token of dex: revocation endpoint answered HTTP 500",
@@ -686,7 +686,7 @@ func TestStatusUnreadableIndexEntry(t *testing.T) {
 	t.Parallel()
 	f := newFastTok(t)
 	imported(f)
-	file := filepath.Join(f.env["TOK_STATE_DIR"], "logins", "dex~default.json")
+	file := filepath.Join(f.env["TOK_STATE_DIR"], "logins", "memory", "dex~default.json")
 	if err := os.WriteFile(file, []byte("{bad"), 0o600); err != nil {
 		t.Fatal(err)
 	}

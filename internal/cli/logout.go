@@ -78,7 +78,9 @@ func (a *App) logout(ctx context.Context, m *token.Manager, t token.Target, p *p
 		return err
 	}
 	if !found {
-		a.note("not logged in to %s: nothing to do", t)
+		// Another store sharing the state dir may hold a login of t:
+		// say which store has none (README "Where tokens are kept").
+		a.note("not logged in to %s in the %s store: nothing to do", t, a.storeName())
 		return nil
 	}
 	a.note("logged out of %s", t)

@@ -221,7 +221,7 @@ func (a *App) unreadableIndexLogins(listed []store.Entry) []store.Entry {
 	if a.Backend == nil && a.cfg.Store == "etcd" {
 		return nil
 	}
-	idx := store.NewIndex(a.cfg.StateDir)
+	idx := a.loginIndex()
 	_, bad, err := idx.Scan()
 	if err != nil {
 		return nil

@@ -37,11 +37,37 @@ type Entry struct {
 // Index lists logins in a directory of small JSON files, one per login, so
 // status can list them without a keyring listing API, and so processes
 // saving different logins never write the same file.
-type Index struct{ Dir string }
+//
+// Each store has a directory of its own under STATE_DIR/logins (README
+// "Where tokens are kept"): the keyring's per service, the file store's, so that stores
+// sharing a state dir never see, nor overwrite, each other's entries.
+// Entries written before that (files directly in STATE_DIR/logins) are
+// moved into the directory of the store that holds their record when the
+// index is listed.
+type Index struct {
+	Dir string
+	// Legacy is the directory of entries of every store, as tok wrote them
+	// before each store had its own ("" for none). Kind is the store
+	// kind (Entry.Store) whose legacy entries this index may claim; Holds,
+	// when set, must also confirm that the store holds the login's record
+	// (a keyring service of several on one state dir).
+	Legacy string
+	Kind   string
+	Holds  func(provider, account string) bool
+}
 
-// NewIndex returns the index kept in the state directory.
+// NewIndex returns the index of the logins of every store, as kept in the
+// state directory before each store had its own (see StoreIndex).
 func NewIndex(stateDir string) *Index {
 	return &Index{Dir: filepath.Join(stateDir, "logins")}
+}
+
+// StoreIndex returns the index of one store kept in the state directory:
+// id names the store ("file", "keyring-" and the service), kind is its
+// Entry.Store value ("file", "keyring"). holds may be nil.
+func StoreIndex(stateDir, id, kind string, holds func(provider, account string) bool) *Index {
+	top := filepath.Join(stateDir, "logins")
+	return &Index{Dir: filepath.Join(top, escapeName(id)), Legacy: top, Kind: kind, Holds: holds}
 }
 
 // entryFile names the file of a login. Provider names may be URLs, so
@@ -113,6 +139,42 @@ func (x *Index) List() ([]Entry, error) {
 // Scan is List that also returns the names of the files it could not read,
 // for status to warn about.
 func (x *Index) Scan() (entries []Entry, unreadable []string, err error) {
+	x.claimLegacy()
+	return x.scan()
+}
+
+// claimLegacy moves the entries of the old shared directory that belong to
+// this store into its own directory. Best effort: an entry it cannot move
+// stays where it is, for the next listing.
+func (x *Index) claimLegacy() {
+	if x.Legacy == "" {
+		return
+	}
+	old, _, err := (&Index{Dir: x.Legacy}).scan()
+	if err != nil {
+		return
+	}
+	for _, e := range old {
+		kind := e.Store
+		if kind == "" {
+			kind = "keyring"
+		}
+		if kind != x.Kind {
+			continue
+		}
+		if _, err := x.Get(e.Provider, e.Account); err == nil {
+			continue
+		}
+		if x.Holds != nil && !x.Holds(e.Provider, e.Account) {
+			continue
+		}
+		if x.Put(e) == nil {
+			os.Remove(filepath.Join(x.Legacy, entryFile(e.Provider, e.Account)))
+		}
+	}
+}
+
+func (x *Index) scan() (entries []Entry, unreadable []string, err error) {
 	des, err := os.ReadDir(x.Dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil, nil

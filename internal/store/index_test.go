@@ -109,3 +109,69 @@ func TestEntryLoginRoundTrip(t *testing.T) {
 		t.Error("a hashed name was read as a login")
 	}
 }
+
+// Stores sharing a state dir each keep their own entries (README "Where
+// tokens are kept"): one target in two stores is two entries, a listing or
+// a Delete sees the current store's alone, and entries of the old shared
+// layout go to the store that holds their record.
+func TestStoreIndexSharedStateDir(t *testing.T) {
+	state := t.TempDir()
+	held := map[string]bool{}
+	holds := func(p, a string) bool { return held[p+":"+a] }
+	file := StoreIndex(state, "file", "file", nil)
+	keyring := StoreIndex(state, "keyring-tok", "keyring", holds)
+	other := StoreIndex(state, "keyring-other", "keyring", func(string, string) bool { return false })
+
+	// written by an older tok: one file-store login, two keyring ones,
+	// of which the keyring holds one
+	legacy := NewIndex(state)
+	for _, e := range []Entry{
+		{Provider: "dex", Account: "default", Store: "file"},
+		{Provider: "gh", Account: "default", Store: "keyring"},
+		{Provider: "gl", Account: "default"}, // before Entry.Store: keyring
+	} {
+		if err := legacy.Put(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held["gh:default"] = true
+	names := func(x *Index) []string {
+		es, err := x.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Provider)
+		}
+		return out
+	}
+	if got := names(other); got != nil {
+		t.Errorf("another keyring service claimed %v", got)
+	}
+	if got := names(keyring); !reflect.DeepEqual(got, []string{"gh"}) {
+		t.Errorf("keyring lists %v, want [gh]", got)
+	}
+	if got := names(file); !reflect.DeepEqual(got, []string{"dex"}) {
+		t.Errorf("file store lists %v, want [dex]", got)
+	}
+	// claimed entries left the shared directory; the unclaimed one stayed
+	if got := names(legacy); !reflect.DeepEqual(got, []string{"gl"}) {
+		t.Errorf("legacy directory holds %v, want [gl]", got)
+	}
+
+	// the same target in both stores: two entries
+	if err := keyring.Put(Entry{Provider: "dex", Account: "default", Store: "keyring", Scopes: []string{"k"}}); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := file.Get("dex", "default"); err != nil || e.Store != "file" {
+		t.Errorf("file entry after a keyring save = %+v, %v", e, err)
+	}
+	// deleting the keyring's leaves the file store's
+	if err := keyring.Delete("dex", "default"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := file.Get("dex", "default"); err != nil {
+		t.Errorf("file entry after the keyring's logout: %v", err)
+	}
+}
