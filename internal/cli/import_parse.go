@@ -94,9 +94,13 @@ func documentExpiry(doc tokenDocument, now time.Time) (time.Time, error) {
 		return time.Unix(secs, 0), nil
 	case doc.ExpiresIn != nil:
 		secs, ok := wire.ExpiresIn(doc.ExpiresIn)
-		if !ok || secs < 0 {
+		if !ok {
 			return time.Time{}, bad
 		}
+		// Zero or negative: a token that has already run out, imported
+		// as expired (refreshed, or refused without a refresh token).
+		// Bounded so the duration cannot overflow (±136 years).
+		secs = max(min(secs, 1<<32), -(1 << 32))
 		return now.Add(time.Duration(secs) * time.Second), nil
 	}
 	return time.Time{}, nil

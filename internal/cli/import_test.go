@@ -44,7 +44,10 @@ func TestParseImport(t *testing.T) {
 		{"space in access token", `{"access_token":"a ` + secret + `"}`, "", "", time.Time{}, nil, "characters a token cannot hold"},
 		{"newline in refresh token", `{"refresh_token":"a\n` + secret + `"}`, "", "", time.Time{}, nil, "characters a token cannot hold"},
 		{"bad expiry", `{"access_token":"at","expiry":"tomorrow ` + secret + `"}`, "", "", time.Time{}, nil, "expiry tok cannot read"},
-		{"negative expires_in", `{"access_token":"at","expires_in":-5}`, "", "", time.Time{}, nil, "expiry tok cannot read"},
+		{"negative expires_in", `{"access_token":"at","expires_in":-5}`, "at", "", now.Add(-5 * time.Second), cfgScopes, ""},
+		{"zero expires_in", `{"access_token":"at","refresh_token":"rt","expires_in":0}`, "at", "rt", now, cfgScopes, ""},
+		{"huge expires_in", `{"access_token":"at","expires_in":1e300}`, "at", "", now.Add(time.Duration(1<<32) * time.Second), cfgScopes, ""},
+		{"expires_in not a number", `{"access_token":"at","expires_in":"soon"}`, "", "", time.Time{}, nil, "expiry tok cannot read"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

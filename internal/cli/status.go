@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tok-cli/tok/internal/config"
 	"github.com/tok-cli/tok/internal/provider"
 	"github.com/tok-cli/tok/internal/store"
 	"github.com/tok-cli/tok/internal/target"
@@ -189,9 +190,15 @@ func (a *App) checkedEntries(ctx context.Context, r *target.Resolver, entries []
 				se.Problem, se.Fix = problemUnreadable, "run tok login "+t.String()
 			}
 		}
-		if _, err := r.Provider(e.Provider); se.Problem == "" && isUnknownProvider(err) {
+		p, err := r.Provider(e.Provider)
+		if se.Problem == "" && isUnknownProvider(err) {
 			se.Problem = problemUnconfigured
 			se.Fix = fmt.Sprintf("add providers.%s back to the config file, or forget the login: tok logout %s --no-revoke", e.Provider, t)
+		}
+		if err == nil && p.Flow == config.FlowClientCredentials {
+			// Client credentials renew with the client secret, no
+			// refresh token needed (README "Logging in").
+			se.Refreshable = true
 		}
 		out = append(out, se)
 	}

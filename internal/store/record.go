@@ -24,6 +24,11 @@ type Record struct {
 	ExpiryUnknown bool      `json:"expiry_unknown,omitempty"`
 	Scopes        []string  `json:"scopes,omitempty"`
 	ObtainedAt    time.Time `json:"obtained_at"`
+	// AskedScopes are the scopes a client-credentials token was requested
+	// with (Scopes are what the provider granted), so a changed scopes
+	// setting is noticed (README "Logging in"); empty for other logins
+	// and in records written before it existed.
+	AskedScopes []string `json:"asked_scopes,omitempty"`
 	// Issuer and ClientID tie the login to the registration that obtained
 	// it, so a changed config is noticed instead of sending a refresh token
 	// to the wrong server.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -68,7 +69,7 @@ type Store interface {
 // ctx's error returned then.
 func (m *Manager) Fresh(ctx context.Context, t Target, p *provider.Provider, minTTL time.Duration) (*store.Record, error) {
 	rec, err := m.load(ctx, t)
-	if err == nil && (rec.TTL(m.Now()) > minTTL || noBetter(rec, minTTL, m.Now())) {
+	if err == nil && !scopesChanged(p, rec) && (rec.TTL(m.Now()) > minTTL || noBetter(rec, minTTL, m.Now())) {
 		return rec, nil
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -123,6 +124,9 @@ func (m *Manager) lock(ctx context.Context, key string) (func(), bool, error) {
 // has more than minTTL left, or another process refreshed it after the
 // caller saw seen (not for client credentials, which fetch again).
 func servable(p *provider.Provider, rec *store.Record, minTTL time.Duration, seen *store.Record, now time.Time) bool {
+	if scopesChanged(p, rec) {
+		return false
+	}
 	if rec.TTL(now) > minTTL || noBetter(rec, minTTL, now) {
 		return true
 	}
@@ -154,14 +158,20 @@ func (m *Manager) refreshHeld(ctx context.Context, t Target, p *provider.Provide
 	if err != nil && !notFound {
 		return nil, err
 	}
-	if p.Flow == config.FlowClientCredentials && (notFound || force || rec.TTL(m.Now()) <= minTTL) {
+	if p.Flow == config.FlowClientCredentials && (notFound || force || rec.TTL(m.Now()) <= minTTL || scopesChanged(p, rec)) {
 		if err := m.beforeRequest(ctx, p); err != nil {
 			return nil, err
 		}
-		next, err := m.retryBusy(ctx, t, rec, force, func() (*store.Record, error) {
+		cur := rec
+		if !notFound && scopesChanged(p, rec) {
+			// A token of other scopes is no fallback: the caller asked
+			// for the configured ones.
+			cur = nil
+		}
+		next, err := m.retryBusy(ctx, t, cur, force, func() (*store.Record, error) {
 			return m.clientCredentials(ctx, t, p)
 		})
-		return m.orStillValid(t, rec, force, next, err)
+		return m.orStillValid(t, cur, force, next, err)
 	}
 	if notFound {
 		return nil, m.NothingStored(t)
@@ -361,6 +371,7 @@ func (m *Manager) clientCredentials(ctx context.Context, t Target, p *provider.P
 	}
 	rec := RecordFrom(tok, p.Scopes, m.Now())
 	rec.Issuer, rec.ClientID = md.Issuer, p.ClientID
+	rec.AskedScopes = slices.Clone(p.Scopes)
 	AssumeExpiry(rec, p)
 	m.issued(ctx, t, rec)
 	if err := m.Store.Save(ctx, t.Provider, t.Account, rec); err != nil {
@@ -419,4 +430,26 @@ func (m *Manager) issued(ctx context.Context, t Target, rec *store.Record) {
 		Event: audit.EventRefresh, Verb: audit.VerbOf(ctx), Target: t.String(), Scopes: rec.Scopes,
 		Expiry: rec.Expiry, TokenSHA256: audit.TokenID(rec.AccessToken),
 	})
+}
+
+// scopesChanged reports whether rec, a stored client-credentials token,
+// was requested with other scopes than p is configured with now (as sets):
+// such a token is replaced by a new request, not handed out (README
+// "Logging in"). Records from before AskedScopes compare their granted
+// scopes. Always false for other flows.
+func scopesChanged(p *provider.Provider, rec *store.Record) bool {
+	if p.Flow != config.FlowClientCredentials || rec == nil {
+		return false
+	}
+	asked := rec.AskedScopes
+	if asked == nil {
+		asked = rec.Scopes
+	}
+	return !sameScopes(asked, p.Scopes)
+}
+
+// sameScopes reports whether a and b hold the same scopes, in any order.
+func sameScopes(a, b []string) bool {
+	a, b = slices.Compact(slices.Sorted(slices.Values(a))), slices.Compact(slices.Sorted(slices.Values(b)))
+	return slices.Equal(a, b)
 }
