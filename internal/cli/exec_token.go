@@ -50,6 +50,9 @@ type runTokens struct {
 	mu      sync.Mutex
 	current *store.Record
 	minted  []string
+	// revokeOrigin is the origin of the revocation endpoint checked
+	// before the run (checkRevocable): the only one the tokens go to.
+	revokeOrigin string
 }
 
 func (a *App) runToken(ctx context.Context, et *execTarget, minTTL time.Duration) (*store.Record, error) {
@@ -90,9 +93,32 @@ func (a *App) checkRevocable(ctx context.Context, targets []*execTarget) error {
 			return tokerr.New(tokerr.Usage, "--revoke-on-exit: %s has no revocation endpoint (RFC 7009), so the tokens of %s would stay valid after the command", et.P.Name, et.T).
 				WithHint("set %s in the config file (or %s), or run without --revoke-on-exit", config.KeyPath(et.P.Name, "revocation_url"), config.EnvVar(et.P.Name, "REVOCATION_URL"))
 		}
-		et.run = &runTokens{}
+		if err := a.checkRevocationBound(ctx, et, md); err != nil {
+			return err
+		}
+		et.run = &runTokens{revokeOrigin: token.TokenOrigin(md.RevocationURL)}
 	}
 	return nil
+}
+
+// checkRevocationBound refuses --revoke-on-exit when the revocation
+// endpoint is not the login's (README "A login stays with its server"),
+// before any token is minted. A client_credentials provider's tokens come
+// from its config alone, and a target with no login fails when its token
+// is fetched.
+func (a *App) checkRevocationBound(ctx context.Context, et *execTarget, md *provider.Metadata) error {
+	if et.P.Flow == config.FlowClientCredentials {
+		return nil
+	}
+	m, err := a.manager()
+	if err != nil {
+		return err
+	}
+	rec, err := m.Store.Load(ctx, et.T.Provider, et.T.Account)
+	if err != nil {
+		return nil
+	}
+	return token.CheckRevocation(et.T, et.P, md, rec)
 }
 
 // revokeRun revokes every token minted for this run, after the command
@@ -121,6 +147,10 @@ func (a *App) revokeRunToken(ctx context.Context, et *execTarget, tok string) {
 		return
 	}
 	md, err := a.discoverer().Endpoints(ctx, et.P)
+	if err == nil && token.TokenOrigin(md.RevocationURL) != et.run.revokeOrigin {
+		a.warn("did not revoke a token of %s: %s's revocation endpoint moved from %s to %s during the run", et.T, et.P.Name, et.run.revokeOrigin, token.TokenOrigin(md.RevocationURL))
+		return
+	}
 	if err == nil {
 		err = token.Revoke(ctx, a.httpClient(), et.P, md.RevocationURL, tok, "access_token")
 	}

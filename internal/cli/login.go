@@ -167,6 +167,7 @@ func loginRecord(tok *oauth2.Token, scopes []string, md *provider.Metadata, clie
 	}
 	rec := token.RecordFrom(tok, scopes, now)
 	rec.Issuer, rec.ClientID, rec.TokenOrigin = md.Issuer, clientID, token.TokenOrigin(md.TokenURL)
+	rec.RevocationOrigin = token.TokenOrigin(md.RevocationURL)
 	token.AssumeExpiry(rec, p)
 	return rec, nil
 }

@@ -38,6 +38,11 @@ type Record struct {
 	// endpoint that issued the login, for providers without an issuer and
 	// token_url overrides; empty in records written before it existed.
 	TokenOrigin string `json:"token_origin,omitempty"`
+	// RevocationOrigin is the origin of the revocation endpoint (RFC
+	// 7009) the provider named when the login was made, the only one its
+	// tokens are revoked at; empty when it named none and in records
+	// written before it existed.
+	RevocationOrigin string `json:"revocation_origin,omitempty"`
 	// RefreshedFor is the --min-ttl of the print or exec whose refresh
 	// obtained this token; zero after a login, an import or a forced
 	// refresh. When the provider's lifetime fell short of it, a refresh

@@ -31,10 +31,60 @@ func TokenOrigin(tokenURL string) string {
 	return scheme + "://" + host
 }
 
-// Bind records md's issuer, p's client_id and md's token endpoint origin
-// in rec, for a login or import.
+// Bind records md's issuer, p's client_id and md's token and revocation
+// endpoints' origins in rec, for a login or import.
 func Bind(rec *store.Record, p *provider.Provider, md *provider.Metadata) {
 	rec.Issuer, rec.ClientID, rec.TokenOrigin = md.Issuer, p.ClientID, TokenOrigin(md.TokenURL)
+	rec.RevocationOrigin = TokenOrigin(md.RevocationURL)
+}
+
+// revocationOrigin is what a refresh of rec records as its revocation
+// endpoint's origin: rec's own, else md's revocation endpoint's where an
+// older record accepts it (revocableAt), else none. A refresh never moves
+// it: the refresh request went to the token endpoint, not there.
+func revocationOrigin(p *provider.Provider, md *provider.Metadata, rec *store.Record) string {
+	if rec.RevocationOrigin != "" {
+		return rec.RevocationOrigin
+	}
+	if o := TokenOrigin(md.RevocationURL); revocableAt(p, md, rec, o) {
+		return o
+	}
+	return ""
+}
+
+// revocableAt reports whether a record that does not name its revocation
+// endpoint's origin may send its tokens to origin: the origin of its token
+// endpoint or of its issuer (as recorded, else as p names them now).
+func revocableAt(p *provider.Provider, md *provider.Metadata, rec *store.Record, origin string) bool {
+	tokenOrigin, issuer := rec.TokenOrigin, rec.Issuer
+	if tokenOrigin == "" {
+		tokenOrigin = TokenOrigin(md.TokenURL)
+	}
+	if issuer == "" {
+		issuer = p.Issuer
+	}
+	return origin != "" && (origin == tokenOrigin || origin == TokenOrigin(issuer))
+}
+
+// CheckRevocation is checkBound for a request to md's revocation endpoint
+// (RFC 7009) carrying rec's tokens: it refuses too (exit 4, naming the
+// fix) when that endpoint's origin is not the one rec records, or, for a
+// record without one, neither its token endpoint's nor its issuer's.
+func CheckRevocation(t Target, p *provider.Provider, md *provider.Metadata, rec *store.Record) error {
+	if err := checkBound(t, p, md, rec); err != nil {
+		return err
+	}
+	now := TokenOrigin(md.RevocationURL)
+	var cause string
+	switch {
+	case rec.RevocationOrigin != "" && rec.RevocationOrigin != now:
+		cause = fmt.Sprintf("it was made with revocation endpoint %s, and %s's revocation endpoint is now at %s", rec.RevocationOrigin, p.Name, orNone(now))
+	case rec.RevocationOrigin == "" && !revocableAt(p, md, rec, now):
+		cause = fmt.Sprintf("%s's revocation endpoint at %s is neither at its token endpoint nor at its issuer", p.Name, orNone(now))
+	default:
+		return nil
+	}
+	return tokerr.LoginNeededFor(t.String(), &BoundError{cause})
 }
 
 // checkBound refuses (exit 4, naming the fix) to use rec's tokens with p

@@ -272,6 +272,7 @@ func (m *Manager) refreshLocked(ctx context.Context, t Target, p *provider.Provi
 	next := RecordFrom(tok, rec.Scopes, m.Now())
 	next.Issuer, next.ClientID, next.Identity = rec.Issuer, rec.ClientID, rec.Identity
 	next.TokenOrigin, next.RefreshedFor = TokenOrigin(md.TokenURL), wish
+	next.RevocationOrigin = revocationOrigin(p, md, rec)
 	// RFC 6749 §6: a response without a refresh token leaves the old one
 	// valid, so the login stays renewable.
 	if next.RefreshToken == "" {

@@ -158,11 +158,16 @@ func (m *Manager) revokeAll(ctx context.Context, t Target, p *provider.Provider,
 }
 
 // boundForRevoking warns and reports true when rec belongs to another
-// server or client than p's (checkBound): its tokens are not sent to p's
-// revocation endpoint, and the login is forgotten all the same.
+// server or client than p's (checkBound), or md's revocation endpoint is
+// not the login's (CheckRevocation): its tokens are not sent there, and
+// the login is forgotten all the same.
 func (m *Manager) boundForRevoking(t Target, p *provider.Provider, md *provider.Metadata, rec *store.Record) bool {
 	var be *BoundError
-	if !errors.As(checkBound(t, p, md, rec), &be) {
+	err := checkBound(t, p, md, rec)
+	if md != nil {
+		err = CheckRevocation(t, p, md, rec)
+	}
+	if !errors.As(err, &be) {
 		return false
 	}
 	m.warn("did not revoke the tokens of %s: %v", t, be)
