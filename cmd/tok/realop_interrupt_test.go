@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// Ctrl-C while node oidc-provider's answer to a refresh is on its way
+// Ctrl-C or SIGHUP while node oidc-provider's answer to a refresh is on its way
 // (it has consumed the refresh token, and revokes the whole grant if that
 // token comes back): tok stores the answer before it exits 130, so the
 // login refreshes afterwards and the provider counts no error.
@@ -37,15 +37,25 @@ func TestRealProviderInterruptedRefresh(t *testing.T) {
     auth_params: {prompt: consent}
 `, op.issuer, strings.Replace(md.TokenEndpoint, op.issuer, slow.url, 1))
 	e := newTokEnv(t, withConfigOutsideHome(cfg), withEnv("TOK_BROWSER=realbrowse"))
-	e.run("login", "slow")
-	slow.hold(true)
-	stderr, code := interruptWhenHeld(t, e, slow, syscall.SIGINT, "exec", "slow", "--min-ttl", "10m", "--", "exit-with", "0")
-	if code != 130 || !strings.Contains(stderr, "finishing the refresh of slow") {
-		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
-	}
-	e.run("refresh", "slow")
-	if n, bad := op.refreshes(t); n != 2 || bad != 0 {
-		t.Fatalf("%d refresh requests, %d errors; want 2 and 0 (the grant intact)", n, bad)
+	// Ctrl-C, and a hangup (terminal closed, SSH dropped), each on a
+	// login of its own.
+	for i, tc := range []struct {
+		sig  syscall.Signal
+		args []string
+	}{
+		{syscall.SIGINT, []string{"exec", "slow", "--min-ttl", "10m", "--", "exit-with", "0"}},
+		{syscall.SIGHUP, []string{"print", "slow", "--min-ttl", "10m"}},
+	} {
+		e.run("login", "slow")
+		slow.hold(true)
+		stderr, code := interruptWhenHeld(t, e, slow, tc.sig, tc.args...)
+		if code != 130 || !strings.Contains(stderr, "finishing the refresh of slow") {
+			t.Fatalf("%v: exit %d, stderr:\n%s", tc.sig, code, stderr)
+		}
+		e.run("refresh", "slow")
+		if n, bad := op.refreshes(t); n != 2*(i+1) || bad != 0 {
+			t.Fatalf("%v: %d refresh requests, %d errors; want %d and 0 (the grant intact)", tc.sig, n, bad, 2*(i+1))
+		}
 	}
 }
 
@@ -101,6 +111,10 @@ func (h *holdingProxy) wait(r *http.Request) {
 func (h *holdingProxy) hold(on bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if on && !h.holding {
+		// Held anew, after a Release.
+		h.release, h.held = make(chan struct{}), 0
+	}
 	h.holding = on
 }
 

@@ -3,9 +3,11 @@ package cli
 import (
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,8 +42,7 @@ func (a *App) loadConfig() (*config.Config, error) {
 			// A file that is there but cannot be read is never skipped.
 			return nil, tokerr.New(tokerr.Usage, "config file %s cannot be read: %v", file, unreadable.Err)
 		default:
-			msg := strings.TrimPrefix(oneLine(err.Error()), "While parsing config: ")
-			return nil, tokerr.New(tokerr.Usage, "config file %s: %s", file, msg)
+			return nil, tokerr.New(tokerr.Usage, "config file %s: %s", file, parseError(err.Error()))
 		}
 	}
 	for key, env := range map[string]string{"store": "TOK_STORE", "min_ttl": "TOK_MIN_TTL", "passphrase": "TOK_PASSPHRASE"} {
@@ -66,15 +67,13 @@ func (a *App) loadConfig() (*config.Config, error) {
 	cfg.FileKeyFile = v.GetString("file_key_file")
 	cfg.ClientMetadataURL = v.GetString("client_metadata_url")
 	cfg.StateDir = a.stateDir()
-	ttl, err := parseTTL(v.GetString("min_ttl"))
+	// Named where the value came from: the variable wins over the file.
+	from := "config file " + file + ": min_ttl"
+	if val, _ := a.LookupEnv("TOK_MIN_TTL"); val != "" {
+		from = "TOK_MIN_TTL"
+	}
+	ttl, err := parseTTL(from, v.GetString("min_ttl"))
 	if err != nil {
-		// Named where the value came from: the variable wins over the file.
-		if val, _ := a.LookupEnv("TOK_MIN_TTL"); val != "" {
-			if d, perr := time.ParseDuration(val); perr == nil && d < 0 {
-				return nil, tokerr.New(tokerr.Usage, "TOK_MIN_TTL %q is negative: give a duration like 60s or 5m", val)
-			}
-			return nil, tokerr.New(tokerr.Usage, "TOK_MIN_TTL %q is not a duration like 60s or 5m", val)
-		}
 		return nil, err
 	}
 	cfg.MinTTL = ttl
@@ -127,16 +126,44 @@ func (a *App) stateDir() string {
 	return filepath.Join(dir, "tok")
 }
 
-func parseTTL(s string) (time.Duration, error) {
+// parseTTL reads min_ttl or TOK_MIN_TTL (from names which, for the
+// message); "" is the default, 60s.
+func parseTTL(from, s string) (time.Duration, error) {
 	if s == "" {
 		return 60 * time.Second, nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, tokerr.New(tokerr.Usage, "min_ttl %q is not a duration like 60s or 5m", s)
+	switch {
+	case err != nil:
+		return 0, tokerr.New(tokerr.Usage, "%s %q is not a duration like 60s or 5m", from, s)
+	case d < 0:
+		return 0, tokerr.New(tokerr.Usage, "%s %q is negative: give a duration like 60s or 5m", from, s)
 	}
 	return d, nil
 }
+
+// parseError is the reader's error on one line: the YAML decoder puts its
+// findings ("line 6: mapping key "x" already defined at line 2") on the
+// lines after "yaml: unmarshal errors:".
+func parseError(msg string) string {
+	msg = strings.TrimPrefix(strings.TrimSpace(msg), "While parsing config: ")
+	head, rest, multi := strings.Cut(msg, "\n")
+	if !multi {
+		return oneLine(msg)
+	}
+	if head != "yaml: unmarshal errors:" {
+		return oneLine(head)
+	}
+	var lines []string
+	for _, l := range strings.Split(rest, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, duplicateKey.ReplaceAllString(l, `key $1 is defined twice (first at line $2)`))
+		}
+	}
+	return oneLine(strings.Join(lines, "; "))
+}
+
+var duplicateKey = regexp.MustCompile(`mapping key ("[^"]*") already defined at line (\d+)`)
 
 // decodeProviders fills cfg.Providers, refusing keys tok does not know so
 // that a typo does not silently change what tok does.
@@ -149,8 +176,14 @@ func decodeProviders(v *viper.Viper, cfg *config.Config, file string) error {
 	if err != nil {
 		return tokerr.New(tokerr.Usage, "config file %s: providers: %s", file, flatten(err.Error()))
 	}
-	for name, p := range raw {
+	for _, name := range slices.Sorted(maps.Keys(raw)) {
+		p := raw[name]
 		p.Name = name
+		// Values no login could use are refused now, not at the login
+		// that meets them (README "Configuration").
+		if err := p.Check(); err != nil {
+			return tokerr.New(tokerr.Usage, "config file %s: %s%v", file, config.KeyPath(name, ""), err)
+		}
 		cfg.Providers[name] = p
 	}
 	return nil

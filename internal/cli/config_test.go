@@ -83,6 +83,13 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"unknown top-level key", "c.yaml", "stor: file\n", `unknown key "stor"`},
 		{"bad toml", "c.toml", "store = = 1\n", "c.toml"},
 		{"unknown store", "c.yaml", "store: keychain\n", `store: "keychain" is not a store`},
+		// JSON and TOML quote strings: a number is a mistake there.
+		{"number for a string (json)", "c.json", `{"providers":{"x":{"issuer":5}}}`, `c.json: providers.x.issuer 5 is not a string: write it in quotes`},
+		{"number for a string (toml)", "c.toml", "[providers.x]\nclient_id = 12345\n", `c.toml: providers.x.client_id 12345 is not a string: write it in quotes`},
+		{"string for a list (toml)", "c.toml", "[providers.x]\nscopes = \"openid email\"\n", `c.toml: providers.x.scopes "openid email" is not a list: write [openid, email]`},
+		{"bad flow (json)", "c.json", `{"providers":{"x":{"flow":"magic"}}}`, `c.json: providers.x.flow "magic" is not a flow`},
+		{"duplicate key", "c.yaml", "providers:\n  x:\n    issuer: https://a.example\n  x:\n    client_id: y\n", `c.yaml: line 4: key "x" is defined twice (first at line 2)`},
+		{"negative min_ttl", "c.yaml", "min_ttl: -5s\n", `c.yaml: min_ttl "-5s" is negative: give a duration like 60s or 5m`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

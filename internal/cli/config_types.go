@@ -2,9 +2,11 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/viper"
@@ -30,24 +32,34 @@ type topLevelTypes struct {
 	Passphrase        string `mapstructure:"passphrase"`
 }
 
+// typeCheck checks values read from one config file. In JSON and TOML a
+// string is written quoted, so a number or true where a string is expected
+// is a mistake (issuer: 5); YAML reads an unquoted client_id: 12345 as a
+// number, so there any single value is taken as text.
+type typeCheck struct {
+	strictStrings bool
+}
+
 // checkConfigTypes checks the values of the config file's typed keys and
 // its provider names. Errors are usage errors naming file. Blocks are read
 // with v.Get, which keeps map keys whole (AllSettings would split a
 // profile's "https://mcp.example.com/mcp" on its dots).
 func checkConfigTypes(v *viper.Viper, file string) error {
+	ext := strings.ToLower(filepath.Ext(file))
+	c := typeCheck{strictStrings: ext == ".json" || ext == ".toml"}
 	top := map[string]any{}
 	for _, k := range []string{"store", "file_plaintext", "file_key_file", "client_metadata_url", "passphrase"} {
 		top[k] = v.Get(k)
 	}
-	err := checkValue("", top, reflect.TypeOf(topLevelTypes{}))
+	err := c.checkValue("", top, reflect.TypeOf(topLevelTypes{}))
 	if err == nil {
-		err = checkBlock("providers", v.Get("providers"), reflect.TypeOf(config.Provider{}), true)
+		err = c.checkBlock("providers", v.Get("providers"), reflect.TypeOf(config.Provider{}), true)
 	}
 	if err == nil {
-		err = checkBlock("profiles", v.Get("profiles"), reflect.TypeOf(config.Profile{}), false)
+		err = c.checkBlock("profiles", v.Get("profiles"), reflect.TypeOf(config.Profile{}), false)
 	}
 	if err == nil {
-		err = checkValue("etcd", v.Get("etcd"), reflect.TypeOf(config.Etcd{}))
+		err = c.checkValue("etcd", v.Get("etcd"), reflect.TypeOf(config.Etcd{}))
 	}
 	if err != nil {
 		return tokerr.New(tokerr.Usage, "config file %s: %v", file, err)
@@ -57,7 +69,7 @@ func checkConfigTypes(v *viper.Viper, file string) error {
 
 // checkBlock checks a map of named entries of type t (providers:,
 // profiles:). Provider names must be names a target can hold.
-func checkBlock(path string, raw any, t reflect.Type, providerNames bool) error {
+func (c typeCheck) checkBlock(path string, raw any, t reflect.Type, providerNames bool) error {
 	if raw == nil {
 		return nil
 	}
@@ -69,7 +81,7 @@ func checkBlock(path string, raw any, t reflect.Type, providerNames bool) error 
 		if providerNames && !provider.ValidName(name) {
 			return fmt.Errorf("provider name %q is not a name a target can hold: use 1 to 128 letters, digits, '.', '_' and '-'", name)
 		}
-		if err := checkValue(path+"."+name, m[name], t); err != nil {
+		if err := c.checkValue(path+"."+name, m[name], t); err != nil {
 			return err
 		}
 	}
@@ -79,9 +91,11 @@ func checkBlock(path string, raw any, t reflect.Type, providerNames bool) error 
 var durationType = reflect.TypeOf(time.Duration(0))
 
 // checkValue checks v, the value at key path, against the Go type t it
-// decodes into, with the decoder's weak typing: scalars as strings, a
-// single value for a list.
-func checkValue(path string, v any, t reflect.Type) error {
+// decodes into. The decoder's weak typing is kept where it reads as meant
+// ("true" for true, "8080" for a port, YAML's unquoted numbers as text),
+// never where it would change a value: a single value is not a list
+// (scopes: openid email would be one scope named "openid email").
+func (c typeCheck) checkValue(path string, v any, t reflect.Type) error {
 	if v == nil {
 		return nil
 	}
@@ -89,7 +103,7 @@ func checkValue(path string, v any, t reflect.Type) error {
 	case t == durationType:
 		return checkDuration(path, v)
 	case t.Kind() == reflect.Struct:
-		return checkStruct(path, v, t)
+		return c.checkStruct(path, v, t)
 	case t.Kind() == reflect.Bool:
 		if b, isStr := v.(string); isStr {
 			if _, err := strconv.ParseBool(b); err == nil {
@@ -107,6 +121,9 @@ func checkValue(path string, v any, t reflect.Type) error {
 		if !isScalar(v) {
 			return fmt.Errorf("%s is not a single value (a string)", path)
 		}
+		if _, isStr := v.(string); c.strictStrings && !isStr {
+			return fmt.Errorf("%s %s is not a string: write it in quotes", path, shownValue(v))
+		}
 	case t.Kind() == reflect.Slice:
 		return checkList(path, v)
 	case t.Kind() == reflect.Map:
@@ -115,7 +132,7 @@ func checkValue(path string, v any, t reflect.Type) error {
 	return nil
 }
 
-func checkStruct(path string, v any, t reflect.Type) error {
+func (c typeCheck) checkStruct(path string, v any, t reflect.Type) error {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return fmt.Errorf("%s is not a map of settings", path)
@@ -131,7 +148,7 @@ func checkStruct(path string, v any, t reflect.Type) error {
 		if path != "" {
 			sub = path + "." + key
 		}
-		if err := checkValue(sub, val, f.Type); err != nil {
+		if err := c.checkValue(sub, val, f.Type); err != nil {
 			return err
 		}
 	}
@@ -156,10 +173,14 @@ func checkDuration(path string, v any) error {
 	return nil
 }
 
-// checkList accepts a list of single values, or one single value.
+// checkList accepts a list of single values. A single value is refused
+// with the list it may have meant: [openid, email] for "openid email".
 func checkList(path string, v any) error {
-	if isScalar(v) {
+	if v == nil {
 		return nil
+	}
+	if isScalar(v) {
+		return fmt.Errorf("%s %s is not a list: write [%s]", path, shownValue(v), strings.Join(strings.Fields(fmt.Sprint(v)), ", "))
 	}
 	l, ok := v.([]any)
 	if ok {

@@ -563,6 +563,22 @@ func TestConfigValueErrors(t *testing.T) {
 		{"profiles:\n  default:\n    targets: [dex]\n    revoke_on_exit: maybe\n", `profiles.default.revoke_on_exit "maybe" is not true or false`},
 		{"profiles:\n  default:\n    targets: [dex]\n    scopes: {dex: {a: b}}\n", `profiles.default.scopes.dex is not a list of values like [a, b]`},
 		{"etcd:\n  endpoints: {a: b}\n", `etcd.endpoints is not a list of values like [a, b]`},
+		// A single value is not a list: it would be one scope "openid email".
+		{"providers:\n  dex:\n    scopes: openid email\n", `providers.dex.scopes "openid email" is not a list: write [openid, email]`},
+		{"profiles:\n  p:\n    targets: dex\n", `profiles.p.targets "dex" is not a list: write [dex]`},
+		{"profiles:\n  p:\n    targets: [dex]\n    scopes: {dex: repo}\n", `profiles.p.scopes.dex "repo" is not a list: write [repo]`},
+		{"etcd:\n  endpoints: https://a.example:2379\n", `etcd.endpoints "https://a.example:2379" is not a list: write [https://a.example:2379]`},
+		// Values no login could use are refused at load, naming what is allowed.
+		{"providers:\n  dex:\n    flow: magic\n", `providers.dex.flow "magic" is not a flow: use auto, browser, device or client_credentials`},
+		{"providers:\n  dex:\n    redirect_port: 70000\n", `providers.dex.redirect_port 70000 is not a port: use 1 to 65535, or 0 for any free port`},
+		{"providers:\n  dex:\n    redirect_port: -1\n", `providers.dex.redirect_port -1 is not a port: use 1 to 65535, or 0 for any free port`},
+		{"providers:\n  dex:\n    kube_token: foo\n", `providers.dex.kube_token "foo" is not a token kubectl takes: use access_token or id_token`},
+		{"providers:\n  dex:\n    token_endpoint_auth_method: foo\n", `providers.dex.token_endpoint_auth_method "foo" is not a token endpoint authentication method: use client_secret_basic, client_secret_post or none`},
+		{"providers:\n  dex:\n    auth_params: {state: x}\n", `providers.dex.auth_params may not set "state": tok sets it itself`},
+		{"providers:\n  dex:\n    token_params: {grant_type: x}\n", `providers.dex.token_params may not set "grant_type": tok sets it itself`},
+		{"min_ttl: -5s\n", `min_ttl "-5s" is negative: give a duration like 60s or 5m`},
+		{"min_ttl: soon\n", `min_ttl "soon" is not a duration like 60s or 5m`},
+		{"providers:\n  x:\n    issuer: https://a.example\n  x:\n    client_id: y\n", `line 4: key "x" is defined twice (first at line 2)`},
 	} {
 		f := newFastTok(t)
 		withConfig(tt.yaml)(f)
@@ -573,7 +589,8 @@ func TestConfigValueErrors(t *testing.T) {
 	}
 	// What the decoder takes weakly typed stays accepted.
 	f := newFastTok(t)
-	withConfig("providers:\n  dex:\n    token_url: $URL/token\n    client_id: x\n    scopes: openid\n    redirect_port: \"8080\"\n    token_exchange: \"true\"\n    default_ttl: 2h\n")(f)
+	withConfig("providers:\n  dex:\n    token_url: $URL/token\n    client_id: 12345\n    scopes: [openid]\n    redirect_port: \"8080\"\n    token_exchange: \"true\"\n    default_ttl: 2h\n" +
+		"    flow: client_credentials\n    kube_token: id_token\n    token_endpoint_auth_method: none\n    auth_params: {prompt: consent}\n")(f)
 	f.must("", "providers")
 }
 
@@ -620,6 +637,19 @@ func TestDeviceFlowWithoutEndpoint(t *testing.T) {
 	want = "tok: provider dev has no device authorization endpoint: it has no device_auth_url; set providers.dev.flow: browser in the config file, or set providers.dev.device_auth_url if the provider has one\n"
 	if code != 2 || stderr != want {
 		t.Errorf("login dev (flow: device): exit %d, stderr:\n%swant exit 2 and\n%s", code, stderr, want)
+	}
+}
+
+// A browser flow asked of a provider with only a token endpoint names the
+// provider and what to set (README "login"), exit 2.
+func TestBrowserFlowWithoutEndpoint(t *testing.T) {
+	t.Parallel()
+	f := newFastTok(t)
+	withConfig("providers:\n  tu:\n    token_url: $URL/token\n    client_id: x\n")(f)
+	_, stderr, code := f.run("", "login", "tu", "--browser", "--no-browser")
+	want := "tok: provider tu has no authorization endpoint for the browser flow: it has no auth_url; set providers.tu.auth_url, or providers.tu.issuer for discovery, in the config file (or TOK_TU_AUTH_URL); a client without a user takes providers.tu.flow: client_credentials\n"
+	if code != 2 || stderr != want {
+		t.Errorf("login tu: exit %d, stderr:\n%swant exit 2 and\n%s", code, stderr, want)
 	}
 }
 

@@ -179,6 +179,9 @@ func (a *App) runFlow(ctx context.Context, p *provider.Provider, md *provider.Me
 	if kind == config.FlowDevice && md.DeviceAuthURL == "" {
 		return nil, noDeviceEndpoint(p, md, opts)
 	}
+	if kind == config.FlowBrowser && (md.AuthURL == "" || md.TokenURL == "") {
+		return nil, noBrowserEndpoint(p, md)
+	}
 	req := flow.Request{
 		OAuth:        *token.OAuthConfig(p, md, scopes),
 		Issuer:       md.Issuer,
@@ -280,4 +283,24 @@ func noDeviceEndpoint(p *provider.Provider, md *provider.Metadata, opts *loginOp
 		return e.WithHint("%s", browser)
 	}
 	return e.WithHint("%s, or set %s if the provider has one", browser, config.KeyPath(p.Name, "device_auth_url"))
+}
+
+// noBrowserEndpoint is the usage error for a browser flow asked of a
+// provider without an authorization or token endpoint (RFC 6749 §3): it
+// names the provider and the settings that fix it.
+func noBrowserEndpoint(p *provider.Provider, md *provider.Metadata) error {
+	missing, key := "authorization", "auth_url"
+	if md.AuthURL != "" {
+		missing, key = "token", "token_url"
+	}
+	why := "it has no " + key
+	if md.Issuer != "" {
+		why = "the metadata of " + md.Issuer + " names none, and no " + key + " is set"
+	}
+	e := tokerr.New(tokerr.Usage, "provider %s has no %s endpoint for the browser flow: %s", p.Name, missing, why)
+	if md.Issuer != "" || key == "token_url" {
+		return e.WithHint("set %s in the config file", config.KeyPath(p.Name, key))
+	}
+	return e.WithHint("set %s, or %s for discovery, in the config file (or %s); a client without a user takes %s: client_credentials",
+		config.KeyPath(p.Name, key), config.KeyPath(p.Name, "issuer"), config.EnvVar(p.Name, "AUTH_URL"), config.KeyPath(p.Name, "flow"))
 }

@@ -23,7 +23,8 @@ id is set. --json prints the same for scripts. It makes no request: a
 device flow is listed where tok knows a device authorization endpoint (a
 preset's, device_auth_url, or the issuer's metadata as last discovered),
 and as "device?" (JSON unverified_flows) where it has not read the
-issuer's metadata yet.`,
+issuer's metadata yet. A provider set to flow: browser or flow: device
+lists that flow alone ("-" when tok cannot run it).`,
 		Example: `  tok providers
   tok providers --json | jq -r '.[].name'`,
 		Args: usageArgs(0, "no arguments"),
@@ -93,7 +94,11 @@ func runProviders(a *App, asJSON bool) error {
 		for _, f := range i.Unverified {
 			flows = append(flows, f+"?")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", i.Name, kind, strings.Join(flows, ","), client, strings.Join(i.Env, ","))
+		shown := strings.Join(flows, ",")
+		if shown == "" {
+			shown = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", i.Name, kind, shown, client, strings.Join(i.Env, ","))
 	}
 	return tw.Flush()
 }
@@ -103,7 +108,8 @@ func runProviders(a *App, asJSON bool) error {
 // authorization endpoint, from the preset, device_auth_url or the issuer's
 // metadata as last discovered. An issuer whose metadata tok has not read
 // yet may or may not have one: device is then unverified. tok registers
-// with MCP servers for the browser flow only.
+// with MCP servers for the browser flow only. A provider whose flow is
+// browser or device lists that flow only (README "Built-in providers").
 func flowsOf(p *provider.Provider, d *provider.Discoverer) (flows, unverified []string) {
 	if p.Flow == config.FlowClientCredentials {
 		return []string{config.FlowClientCredentials}, nil
@@ -122,6 +128,12 @@ func flowsOf(p *provider.Provider, d *provider.Discoverer) (flows, unverified []
 	}
 	if p.ClientSecret != "" {
 		flows = append(flows, config.FlowClientCredentials)
+	}
+	if p.Flow == config.FlowBrowser || p.Flow == config.FlowDevice {
+		// A provider set to one flow (flow: browser or device) is
+		// listed with that flow alone, if tok can run it.
+		only := func(f string) bool { return f != p.Flow }
+		flows, unverified = slices.DeleteFunc(flows, only), slices.DeleteFunc(unverified, only)
 	}
 	return flows, unverified
 }

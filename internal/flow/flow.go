@@ -157,8 +157,7 @@ func (r *Request) httpClient() *http.Client {
 // Parameters the flows set themselves; letting configuration override them
 // would undo PKCE, state or the redirect URI check.
 var (
-	reservedAuthParams = []string{"response_type", "client_id", "redirect_uri", "state",
-		"code_challenge", "code_challenge_method"}
+	reservedAuthParams  = wire.ReservedAuthParams
 	reservedTokenParams = wire.ReservedTokenParams
 )
 

@@ -14,6 +14,12 @@ const (
 	AuthPost  = "client_secret_post"
 )
 
+// ReservedAuthParams are the authorization request parameters tok sets
+// itself: auth_params may not set them, which would undo PKCE, state or
+// the redirect URI check (RFC 6749 §4.1.1, RFC 7636 §4.3).
+var ReservedAuthParams = []string{"response_type", "client_id", "redirect_uri", "state",
+	"code_challenge", "code_challenge_method"}
+
 // ReservedTokenParams are the token request parameters tok sets itself:
 // token_params may not set them, which would undo the grant, PKCE or the
 // client's authentication (RFC 6749 §4.1.3, §6; RFC 7636 §4.5; RFC 8628
