@@ -190,7 +190,8 @@ func server(ts *testscript.TestScript) *testop.Server {
 	return ts.Value(opKey).(*testop.Server)
 }
 
-// op count GRANT N | op revocations N | op ttl DURATION | op drop-refresh
+// op count GRANT N | op revocations N | op ttl DURATION | op drop-refresh |
+// op offline-needs-consent
 func cmdOP(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: op count GRANT N | op revocations N | op drop-refresh")
@@ -218,6 +219,8 @@ func cmdOP(ts *testscript.TestScript, neg bool, args []string) {
 		srv.SetAccessTTL(d)
 	case "drop-refresh":
 		srv.DropRefreshTokens()
+	case "offline-needs-consent":
+		srv.SetOfflineAccessNeedsConsent(true)
 	default:
 		ts.Fatalf("op: unknown subcommand %q", args[0])
 	}

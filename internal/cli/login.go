@@ -116,7 +116,7 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 		return err
 	}
 	a.note("logged in to %s (scopes: %s; %s)", t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
-	if h := offlineAccessHint(p, scopes, rec); h != "" {
+	if h := a.offlineAccessHint(p, scopes, rec); h != "" {
 		a.hint("%s", h)
 	}
 	return nil
@@ -126,18 +126,28 @@ func runLogin(ctx context.Context, a *App, opts *loginOptions) error {
 // and got no refresh token, "" otherwise. OpenID Connect Core §11 lets a
 // provider grant offline_access only after an explicit consent, and some
 // (node oidc-provider) grant it only when the request has prompt=consent.
-func offlineAccessHint(p *provider.Provider, asked []string, rec *store.Record) string {
+// An MCP server known by its URL alone has no config entry to set
+// auth_params on: the hint gives the whole entry (README "MCP servers").
+func (a *App) offlineAccessHint(p *provider.Provider, asked []string, rec *store.Record) string {
 	if rec.Refreshable() || !slices.Contains(asked, "offline_access") {
 		return ""
 	}
+	const why = "the provider did not grant offline_access; some providers grant it only with prompt=consent"
 	key := config.KeyPath(p.Name, "auth_params")
+	_, inFile := a.cfg.Providers[p.Name]
 	switch {
 	case p.AuthParams["prompt"] == "consent":
-		return fmt.Sprintf("the provider did not grant offline_access, even with prompt=consent: check that the provider lets client %s use refresh tokens", p.ClientID)
+		return fmt.Sprintf("the provider did not grant offline_access, even with prompt=consent: check that the provider lets client %s use refresh tokens", rec.ClientID)
+	case p.MCP != "" && !inFile:
+		file := a.cfg.File
+		if file == "" {
+			file, _ = a.configFile()
+		}
+		return fmt.Sprintf("%s: add to %s: providers: {%s: {mcp: %s, auth_params: {prompt: consent}}}", why, file, p.Name, p.MCP)
 	case len(p.AuthParams) > 0:
-		return fmt.Sprintf("the provider did not grant offline_access; some providers grant it only with prompt=consent: add prompt: consent to %s", key)
+		return fmt.Sprintf("%s: add prompt: consent to %s", why, key)
 	}
-	return fmt.Sprintf("the provider did not grant offline_access; some providers grant it only with prompt=consent: set %s: {prompt: consent}", key)
+	return fmt.Sprintf("%s: set %s: {prompt: consent}", why, key)
 }
 
 // flowFailed says when the login's own --timeout ended the flow, with the

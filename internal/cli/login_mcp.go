@@ -67,6 +67,9 @@ func (a *App) loginMCP(ctx context.Context, t token.Target, p *provider.Provider
 		return err
 	}
 	a.note("logged in to %s as %s (scopes: %s; %s)", d.ServerURL, t, scopeList(rec.Scopes), lifetime(rec, a.Now()))
+	if h := a.offlineAccessHint(p, scopes, rec); h != "" {
+		a.hint("%s", h)
+	}
 	return nil
 }
 

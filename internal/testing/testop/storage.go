@@ -25,6 +25,8 @@ type opStorage struct {
 	accessTTL  time.Duration
 	refreshTTL time.Duration
 	realSize   bool // see Options.RealSizeTokens
+	// offlineNeedsConsent: see Server.SetOfflineAccessNeedsConsent.
+	offlineNeedsConsent bool
 
 	mu      sync.Mutex
 	access  map[string]*accessToken  // by token id
@@ -92,6 +94,19 @@ func newStorage(accessTTL, refreshTTL time.Duration, realSize bool) *opStorage {
 		devices:    map[string]*device{},
 		codes:      map[string]string{},
 	}
+}
+
+// CreateAuthRequest drops offline_access from a request without
+// prompt=consent when the server is set to (OpenID Connect Core §11), so
+// the token response has no refresh token.
+func (s *opStorage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, userID string) (op.AuthRequest, error) {
+	s.mu.Lock()
+	strict := s.offlineNeedsConsent
+	s.mu.Unlock()
+	if strict && !slices.Contains(req.Prompt, oidc.PromptConsent) {
+		req.Scopes = slices.DeleteFunc(slices.Clone(req.Scopes), func(sc string) bool { return sc == oidc.ScopeOfflineAccess })
+	}
+	return s.Storage.CreateAuthRequest(ctx, req, userID)
 }
 
 func (s *opStorage) GetClientByClientID(_ context.Context, id string) (op.Client, error) {

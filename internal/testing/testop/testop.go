@@ -187,6 +187,15 @@ func (s *Server) SetAccessTTL(d time.Duration) {
 	s.storage.accessTTL = d
 }
 
+// SetOfflineAccessNeedsConsent makes the server grant offline_access (and
+// so a refresh token) only to authorization requests with prompt=consent,
+// as node oidc-provider does (OpenID Connect Core §11).
+func (s *Server) SetOfflineAccessNeedsConsent(on bool) {
+	s.storage.mu.Lock()
+	defer s.storage.mu.Unlock()
+	s.storage.offlineNeedsConsent = on
+}
+
 // Close stops the server and closes its connections.
 func (s *Server) Close() {
 	_ = s.http.Close()
