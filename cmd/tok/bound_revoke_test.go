@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/tok-cli/tok/internal/store"
-	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
 // A login's tokens are revoked only at the revocation endpoint it was
@@ -20,11 +19,7 @@ import (
 func TestRevocationStaysWithItsServer(t *testing.T) {
 	t.Parallel()
 	e := newTokEnv(t)
-	other, err := testop.Start(testop.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(other.Close)
+	other := startOtherOP(t)
 	moved := e.with("TOK_DEX_REVOCATION_URL=" + other.Issuer + "/revoke")
 	e.run("login", "dex")
 

@@ -11,6 +11,18 @@ import (
 	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
+// startOtherOP starts a second in-process provider, the "other server"
+// a changed config points at, stopped with the test.
+func startOtherOP(t *testing.T) *testop.Server {
+	t.Helper()
+	other, err := testop.Start(testop.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(other.Close)
+	return other
+}
+
 // A login stays with the server and client that issued it (README "A login
 // stays with its server"): when the config names another issuer, token
 // endpoint or client_id under the same provider name, print, exec,
@@ -20,11 +32,7 @@ import (
 func TestLoginStaysWithItsServer(t *testing.T) {
 	t.Parallel()
 	e := newTokEnv(t)
-	other, err := testop.Start(testop.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(other.Close)
+	other := startOtherOP(t)
 	e.run("login", "dex")
 	expireLogin(t, e, "dex")
 
@@ -87,11 +95,7 @@ const tokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange"
 func TestLoginWithoutIssuerStaysWithItsTokenEndpoint(t *testing.T) {
 	t.Parallel()
 	e := newTokEnv(t)
-	other, err := testop.Start(testop.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(other.Close)
+	other := startOtherOP(t)
 	plain := e.with("TOK_PLAIN_AUTH_URL="+e.op.Issuer+"/authorize", "TOK_PLAIN_TOKEN_URL="+discoveredTokenURL(t, e.op.Issuer),
 		"TOK_PLAIN_CLIENT_ID="+testop.PublicClientID, "TOK_PLAIN_FLOW=browser", "TOK_PLAIN_SCOPES=openid offline_access")
 	plain.run("login", "plain")
