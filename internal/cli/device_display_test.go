@@ -3,30 +3,15 @@ package cli
 import (
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tok-cli/tok/internal/flow"
+	"github.com/tok-cli/tok/internal/testing/syncbuf"
 )
 
 // displayBuffer is a stderr that the countdown writes to from its goroutine.
-type displayBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *displayBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *displayBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type displayBuffer = syncbuf.Buffer
 
 var codeNow = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 

@@ -7,12 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tok-cli/tok/internal/testing/memstore"
 	"github.com/tok-cli/tok/internal/testing/realop"
+	"github.com/tok-cli/tok/internal/testing/syncbuf"
 	"github.com/tok-cli/tok/internal/testing/testop"
 )
 
@@ -37,28 +37,7 @@ type opTok struct {
 
 // lockedBuilder collects what the token endpoint and the keepers write
 // from their goroutines.
-type lockedBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuilder) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuilder) Reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.Reset()
-}
-
-func (l *lockedBuilder) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuilder = syncbuf.Buffer
 
 // The login is dex's whichever the provider: DEX_TOKEN is its variable.
 // oidc-provider issues a refresh token only on consent asked for.

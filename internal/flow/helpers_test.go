@@ -1,7 +1,6 @@
 package flow
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/tok-cli/tok/internal/testing/syncbuf"
 )
 
 const canary = "CANARY-s3cr3t-7f1e"
@@ -163,22 +164,7 @@ func printCode(w io.Writer) func(DeviceCode) func() {
 }
 
 // syncBuffer is a Stderr that tests can read while a flow writes to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 // waitFor polls cond without depending on a particular wall-clock delay.
 func waitFor(t *testing.T, what string, cond func() bool) {
